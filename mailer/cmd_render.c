@@ -1,0 +1,12 @@
+/*
+ * cmd_render: placeholder until its issue lands.
+ */
+#include "cmd.h"
+
+int
+cmd_render(struct tocsin_ctx *ctx, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return merr_set(&ctx->err, MERR_USAGE, "render: not built yet");
+}

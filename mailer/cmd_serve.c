@@ -1,0 +1,12 @@
+/*
+ * cmd_serve: placeholder until its issue lands.
+ */
+#include "cmd.h"
+
+int
+cmd_serve(struct tocsin_ctx *ctx, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return merr_set(&ctx->err, MERR_USAGE, "serve: not built yet");
+}

@@ -1,0 +1,208 @@
+/*
+ * test_token: link tokens, person hashes, Standard Webhooks signatures.
+ */
+#include <string.h>
+
+#include "unit.h"
+#include "token.h"
+#include "util.h"
+
+/* The published Standard Webhooks test vector. */
+#define SW_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#define SW_ID     "msg_p5jXN8AQM9LWM0D4loKWxJek"
+#define SW_TS     "1614265330"
+#define SW_BODY   "{\"test\": 2432232314}"
+#define SW_SIG    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+#define SW_NOW    1614265330
+
+static int
+setup(void **state)
+{
+    static struct token_keys k;
+    struct merr err = {0};
+
+    if (token_keys_init(&k, "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0", &err) !=
+        0) {
+        return -1;
+    }
+    *state = &k;
+    return 0;
+}
+
+static void
+test_token_roundtrip(void **state)
+{
+    const struct token_keys *k = *state;
+    char tok[TOKEN_MAX];
+    int64_t a = 0, s = 0;
+
+    token_make(k, 14, 123456789, tok);
+    assert_true(strlen(tok) < TOKEN_MAX);
+    for (const char *p = tok; *p; p++) {
+        assert_true((*p >= 'a' && *p <= 'z') || (*p >= '2' && *p <= '7'));
+    }
+    assert_int_equal(token_check(k, tok, strlen(tok), &a, &s), 0);
+    assert_int_equal(a, 14);
+    assert_int_equal(s, 123456789);
+    /* upper case (a mail system folded the local part) still works */
+    for (char *p = tok; *p; p++) {
+        if (*p >= 'a' && *p <= 'z') {
+            *p = (char)(*p - 'a' + 'A');
+        }
+    }
+    assert_int_equal(token_check(k, tok, strlen(tok), &a, &s), 0);
+    assert_int_equal(s, 123456789);
+}
+
+static void
+test_token_tampered(void **state)
+{
+    const struct token_keys *k = *state;
+    struct token_keys other;
+    struct merr err = {0};
+    char tok[TOKEN_MAX];
+    char t2[TOKEN_MAX];
+    int64_t a = 0, s = 0;
+    size_t n;
+
+    token_make(k, 1, 2, tok);
+    n = strlen(tok);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(t2, tok, n + 1);
+        t2[i] = t2[i] == 'a' ? 'b' : 'a';
+        assert_int_equal(token_check(k, t2, n, &a, &s), MERR_INVALID);
+    }
+    assert_int_equal(token_check(k, tok, n - 1, &a, &s), MERR_INVALID);
+    assert_int_equal(token_check(k, "", 0, &a, &s), MERR_INVALID);
+    assert_int_equal(token_check(k, "not/a+token", 11, &a, &s), MERR_INVALID);
+    /* another secret does not accept it */
+    assert_int_equal(token_keys_init(&other, "b3RoZXItb3RoZXItb3RoZXI=", &err),
+                     0);
+    assert_int_equal(token_check(&other, tok, n, &a, &s), MERR_INVALID);
+    /* a secret too short or not base64 is refused */
+    assert_int_equal(token_keys_init(&other, "c2hvcnQ=", &err), MERR_CONFIG);
+    assert_int_equal(token_keys_init(&other, "!!!", &err), MERR_CONFIG);
+}
+
+static void
+test_token_person_hash(void **state)
+{
+    const struct token_keys *k = *state;
+    char h1[TOKEN_HASH_HEX], h2[TOKEN_HASH_HEX], h3[TOKEN_HASH_HEX];
+
+    token_person_hash(k, "ana@example.org", h1);
+    token_person_hash(k, "ana@example.org", h2);
+    token_person_hash(k, "bob@example.org", h3);
+    assert_int_equal(strlen(h1), 64);
+    assert_string_equal(h1, h2);
+    assert_string_not_equal(h1, h3);
+    assert_null(strstr(h1, "ana"));
+}
+
+static void
+test_token_webhook_vector(void **state)
+{
+    struct merr err = {0};
+    char sig[128];
+
+    (void)state;
+    assert_int_equal(token_webhook_sign(SW_SECRET, SW_ID, SW_TS, SW_BODY,
+                                        strlen(SW_BODY), sig, sizeof(sig)),
+                     0);
+    assert_string_equal(sig, SW_SIG);
+    assert_int_equal(token_webhook_verify(SW_SECRET, SW_ID, SW_TS, SW_BODY,
+                                          strlen(SW_BODY), SW_SIG, SW_NOW,
+                                          &err),
+                     0);
+}
+
+static void
+test_token_webhook_refusals(void **state)
+{
+    static const char body2[] = "{\"test\": 2432232315}";
+    struct merr err = {0};
+
+    (void)state;
+    /* tampered body */
+    assert_int_equal(token_webhook_verify(SW_SECRET, SW_ID, SW_TS, body2,
+                                          strlen(body2), SW_SIG, SW_NOW, &err),
+                     MERR_INVALID);
+    /* wrong secret */
+    assert_int_equal(token_webhook_verify(
+                         "whsec_dGhpcyBpcyBub3QgdGhlIHNlY3JldA==", SW_ID, SW_TS,
+                         SW_BODY, strlen(SW_BODY), SW_SIG, SW_NOW, &err),
+                     MERR_INVALID);
+    /* stale and future timestamps, just past the 5 minutes */
+    assert_int_equal(token_webhook_verify(SW_SECRET, SW_ID, SW_TS, SW_BODY,
+                                          strlen(SW_BODY), SW_SIG, SW_NOW + 301,
+                                          &err),
+                     MERR_LIMIT);
+    assert_int_equal(token_webhook_verify(SW_SECRET, SW_ID, SW_TS, SW_BODY,
+                                          strlen(SW_BODY), SW_SIG, SW_NOW - 301,
+                                          &err),
+                     MERR_LIMIT);
+    /* within the window either way */
+    assert_int_equal(token_webhook_verify(SW_SECRET, SW_ID, SW_TS, SW_BODY,
+                                          strlen(SW_BODY), SW_SIG, SW_NOW + 300,
+                                          &err),
+                     0);
+    /* the id is signed too */
+    assert_int_equal(token_webhook_verify(SW_SECRET, "msg_other", SW_TS,
+                                          SW_BODY, strlen(SW_BODY), SW_SIG,
+                                          SW_NOW, &err),
+                     MERR_INVALID);
+    /* junk header, v2 scheme, empty */
+    assert_int_equal(token_webhook_verify(SW_SECRET, SW_ID, SW_TS, SW_BODY,
+                                          strlen(SW_BODY), "garbage", SW_NOW,
+                                          &err),
+                     MERR_INVALID);
+    assert_int_equal(
+        token_webhook_verify(
+            SW_SECRET, SW_ID, SW_TS, SW_BODY, strlen(SW_BODY),
+            "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", SW_NOW, &err),
+        MERR_INVALID);
+    assert_int_equal(token_webhook_verify(SW_SECRET, SW_ID, SW_TS, SW_BODY,
+                                          strlen(SW_BODY), "", SW_NOW, &err),
+                     MERR_INVALID);
+    assert_int_equal(token_webhook_verify(SW_SECRET, SW_ID, "soon", SW_BODY,
+                                          strlen(SW_BODY), SW_SIG, SW_NOW,
+                                          &err),
+                     MERR_INVALID);
+}
+
+static void
+test_token_webhook_several(void **state)
+{
+    struct merr err = {0};
+
+    (void)state;
+    /* key rotation: one valid signature among several suffices */
+    assert_int_equal(
+        token_webhook_verify(
+            SW_SECRET, SW_ID, SW_TS, SW_BODY, strlen(SW_BODY),
+            "v1,Ym9ndXNib2d1c2JvZ3VzYm9ndXNib2d1c2JvZ3VzYm8= " SW_SIG
+            " v1a,xyz",
+            SW_NOW, &err),
+        0);
+    assert_int_equal(
+        token_webhook_verify(
+            SW_SECRET, SW_ID, SW_TS, SW_BODY, strlen(SW_BODY),
+            "v1,Ym9ndXNib2d1c2JvZ3VzYm9ndXNib2d1c2JvZ3VzYm8= v1,AAAA", SW_NOW,
+            &err),
+        MERR_INVALID);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_token_roundtrip),
+        cmocka_unit_test(test_token_tampered),
+        cmocka_unit_test(test_token_person_hash),
+        cmocka_unit_test(test_token_webhook_vector),
+        cmocka_unit_test(test_token_webhook_refusals),
+        cmocka_unit_test(test_token_webhook_several),
+    };
+
+    return cmocka_run_group_tests(tests, setup, NULL);
+}

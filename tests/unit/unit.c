@@ -1,0 +1,90 @@
+/*
+ * unit: helpers for the unit tests (paths, temporary folders, files).
+ */
+#define _XOPEN_SOURCE 700
+#include "unit.h"
+
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+const char *
+unit_path(const char *rel)
+{
+    static char path[PATH_MAX];
+
+    if (snprintf(path, sizeof(path), "%s", rel) >= (int)sizeof(path)) {
+        fail_msg("path too long: %s", rel);
+    }
+    return path;
+}
+
+const char *
+unit_conformance(const char *name)
+{
+    static char path[PATH_MAX];
+    const char *base = getenv("TOCSIN_CONFORMANCE");
+    struct stat st;
+
+    if (base == NULL) {
+        base = "../shared/conformance";
+    }
+    if (snprintf(path, sizeof(path), "%s/%s", base, name) >=
+        (int)sizeof(path)) {
+        return NULL;
+    }
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return NULL;
+    }
+    return path;
+}
+
+char *
+unit_tmpdir(void)
+{
+    char tmpl[] = "/tmp/tocsin-unit-XXXXXX";
+
+    if (mkdtemp(tmpl) == NULL) {
+        fail_msg("mkdtemp failed");
+    }
+    return xstrdup(tmpl);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void
+unit_rmtree(const char *path)
+{
+    (void)nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *
+unit_slurp(const char *path, size_t *len)
+{
+    struct buf b;
+    struct merr err = {0};
+    int rc;
+
+    buf_init(&b, 64 * 1024 * 1024);
+    rc = util_read_file(path, 64 * 1024 * 1024, &b, &err);
+    if (rc != 0) {
+        fail_msg("%s", err.msg);
+    }
+    if (len != NULL) {
+        *len = b.len;
+    }
+    return buf_take(&b);
+}
