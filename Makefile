@@ -15,6 +15,13 @@ MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 WERROR   ?= -Werror
 
+# Quiet by default (V=1 shows the commands).
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 PKGS     := libcurl libetpan jansson sqlite3 libmicrohttpd libcmark libidn2 gnutls
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libetpan's .pc adds a dpkg link spec that forces non-PIE links: drop it.
@@ -56,29 +63,34 @@ UNIT_HELPERS := tests/unit/unit.c
 all: tocsin
 
 tocsin: $(REL_OBJS)
-	$(CC) -o $@ $(REL_OBJS) $(LDFLAGS) $(PKG_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) -o $@ $(REL_OBJS) $(LDFLAGS) $(PKG_LIBS)
 
 build/rel/%.o: mailer/%.c $(HDRS) | build/rel
-	$(CC) $(REL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(REL_CFLAGS) -c -o $@ $<
 
 build/dbg/%.o: mailer/%.c $(HDRS) | build/dbg
-	$(CC) $(DBG_CFLAGS) -c -o $@ $<
+	@echo "  CC [dbg] $<"
+	$(Q)$(CC) $(DBG_CFLAGS) -c -o $@ $<
 
 build/rel build/dbg build/test:
-	mkdir -p $@
+	$(Q)mkdir -p $@
 
 # The sanitizer build of the program (make debug) and the library that
 # unit tests link against.
 debug: build/dbg/tocsin
 
 build/dbg/tocsin: $(DBG_OBJS)
-	$(CC) $(DBG_LDFLAGS) -o $@ $(DBG_OBJS) $(PKG_LIBS)
+	@echo "  LD [dbg] $@"
+	$(Q)$(CC) $(DBG_LDFLAGS) -o $@ $(DBG_OBJS) $(PKG_LIBS)
 
 build/dbg/libtocsin.a: $(DBG_LIBOBJS)
-	rm -f $@ && ar rcs $@ $(DBG_LIBOBJS)
+	$(Q)rm -f $@ && ar rcs $@ $(DBG_LIBOBJS)
 
 build/test/%: tests/unit/%.c $(UNIT_HELPERS) tests/unit/unit.h build/dbg/libtocsin.a $(HDRS) | build/test
-	$(CC) $(DBG_CFLAGS) -Imailer -Itests/unit -o $@ $< $(UNIT_HELPERS) \
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(DBG_CFLAGS) -Imailer -Itests/unit -o $@ $< $(UNIT_HELPERS) \
 		$(foreach s,$(WRAP_$*),-Wl,--wrap=$(s)) \
 		build/dbg/libtocsin.a $(DBG_LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
 

@@ -29,20 +29,23 @@ const char *
 unit_conformance(const char *name)
 {
     static char path[PATH_MAX];
-    const char *base = getenv("TOCSIN_CONFORMANCE");
+    static const char *const bases[] = {"../shared/conformance",
+                                        "/work/shared/conformance"};
+    const char *env = getenv("TOCSIN_CONFORMANCE");
     struct stat st;
 
-    if (base == NULL) {
-        base = "../shared/conformance";
+    for (size_t i = 0; i <= TOCSIN_ARRAY_LEN(bases); i++) {
+        const char *base = i == 0 ? env : bases[i - 1];
+
+        if (base == NULL || snprintf(path, sizeof(path), "%s/%s", base, name) >=
+                                (int)sizeof(path)) {
+            continue;
+        }
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            return path;
+        }
     }
-    if (snprintf(path, sizeof(path), "%s/%s", base, name) >=
-        (int)sizeof(path)) {
-        return NULL;
-    }
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        return NULL;
-    }
-    return path;
+    return NULL;
 }
 
 char *
