@@ -1,0 +1,255 @@
+/*
+ * outbox: Maildir writer.  Each message goes to tmp/ under a unique name,
+ * is fsynced, then renamed into new/; outbox_sync() fsyncs new/ so that
+ * the renames survive a crash.  No network, no database here.
+ */
+#include "outbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "util.h"
+
+struct outbox {
+    char *dir;
+    int tmp_fd; /* DIR/tmp */
+    int new_fd; /* DIR/new */
+    char host[64];
+    long pid;
+    unsigned long seq;
+    struct buf file; /* reused: the bytes of one file */
+};
+
+static int
+open_dir(const char *dir, const char *sub, int *fd, struct merr *err)
+{
+    char path[PATH_MAX];
+
+    if (snprintf(path, sizeof(path), "%s/%s", dir, sub) >= (int)sizeof(path)) {
+        return merr_set(err, MERR_LIMIT, "%s: path too long", dir);
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        return merr_set(err, MERR_IO, "%s: %s", path, strerror(errno));
+    }
+    *fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*fd < 0) {
+        return merr_set(err, MERR_IO, "%s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+/* The host part of a Maildir name: '/' and ':' are escaped as the
+ * Maildir description says (\057, \072); other oddities become '_'. */
+static void
+set_host(struct outbox *ob)
+{
+    char raw[64];
+    size_t o = 0;
+
+    if (gethostname(raw, sizeof(raw)) != 0) {
+        (void)util_strlcpy(raw, "localhost", sizeof(raw));
+    }
+    raw[sizeof(raw) - 1] = '\0';
+    for (const char *p = raw; *p != '\0' && o + 5 < sizeof(ob->host); p++) {
+        if (*p == '/' || *p == ':') {
+            const char *esc = *p == '/' ? "\\057" : "\\072";
+
+            memcpy(ob->host + o, esc, 4);
+            o += 4;
+        } else if (*p > ' ' && *p < 0x7f) {
+            ob->host[o++] = *p;
+        } else {
+            ob->host[o++] = '_';
+        }
+    }
+    ob->host[o] = '\0';
+}
+
+int
+outbox_open(const char *dir, struct outbox **out, struct merr *err)
+{
+    struct outbox *ob = NULL;
+    int cur_fd = -1;
+    int rc;
+
+    *out = NULL;
+    rc = util_mkdir_p(dir, 0700, err);
+    if (rc != 0) {
+        goto out;
+    }
+    ob = xcalloc(1, sizeof(*ob));
+    ob->tmp_fd = -1;
+    ob->new_fd = -1;
+    ob->dir = xstrdup(dir);
+    ob->pid = (long)getpid();
+    buf_init(&ob->file, TOCSIN_MAX_MESSAGE + 1024);
+    set_host(ob);
+    rc = open_dir(dir, "tmp", &ob->tmp_fd, err);
+    if (rc == 0) {
+        rc = open_dir(dir, "new", &ob->new_fd, err);
+    }
+    if (rc == 0) {
+        rc = open_dir(dir, "cur", &cur_fd, err);
+    }
+    if (rc != 0) {
+        goto out;
+    }
+    *out = ob;
+    ob = NULL;
+out:
+    if (cur_fd >= 0) {
+        close(cur_fd);
+    }
+    outbox_free(ob);
+    return rc;
+}
+
+/* Return-Path first, then the message with CRLF turned into LF. */
+static int
+build(struct outbox *ob, const struct transport_msg *msg)
+{
+    const char *p = msg->data;
+    const char *end = msg->data + msg->len;
+    int rc;
+
+    buf_reset(&ob->file);
+    rc = buf_addf(&ob->file, "Return-Path: <%s>\n", msg->from);
+    while (rc == 0 && p < end) {
+        const char *cr = memchr(p, '\r', (size_t)(end - p));
+
+        if (cr == NULL) {
+            rc = buf_add(&ob->file, p, (size_t)(end - p));
+            break;
+        }
+        rc = buf_add(&ob->file, p, (size_t)(cr - p));
+        if (rc == 0 && !(cr + 1 < end && cr[1] == '\n')) {
+            rc = buf_addc(&ob->file, '\r'); /* a lone CR is kept as is */
+        }
+        p = cr + 1;
+    }
+    if (rc == 0 && ob->file.len > 0 &&
+        ob->file.data[ob->file.len - 1] != '\n') {
+        rc = buf_addc(&ob->file, '\n');
+    }
+    return rc;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int
+outbox_write(struct outbox *ob, const struct transport_msg *msg,
+             struct transport_outcome *res, struct merr *err)
+{
+    char name[160];
+    unsigned char rnd[4];
+    int fd = -1;
+    bool made = false;
+    int rc;
+
+    rc = build(ob, msg);
+    if (rc != 0) {
+        rc = merr_set(err, MERR_LIMIT, "%s: message for %s too large", ob->dir,
+                      msg->rcpt);
+        goto out;
+    }
+    /* time.PpidQseqRrandom.host: unique for this host (Maildir). */
+    util_random(rnd, sizeof(rnd));
+    ob->seq++;
+    snprintf(name, sizeof(name), "%lld.P%ldQ%luR%02x%02x%02x%02x.%s",
+             (long long)util_now(), ob->pid, ob->seq, rnd[0], rnd[1], rnd[2],
+             rnd[3], ob->host);
+    fd =
+        openat(ob->tmp_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = merr_set(err, MERR_IO, "%s/tmp/%s: %s", ob->dir, name,
+                      strerror(errno));
+        goto out;
+    }
+    made = true;
+    if (write_all(fd, ob->file.data, ob->file.len) != 0 || fsync(fd) != 0) {
+        rc = merr_set(err, MERR_IO, "%s/tmp/%s: %s", ob->dir, name,
+                      strerror(errno));
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = merr_set(err, MERR_IO, "%s/tmp/%s: %s", ob->dir, name,
+                      strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (renameat(ob->tmp_fd, name, ob->new_fd, name) != 0) {
+        rc = merr_set(err, MERR_IO, "%s/new/%s: %s", ob->dir, name,
+                      strerror(errno));
+        goto out;
+    }
+    made = false;
+    memset(res, 0, sizeof(*res));
+    res->cookie = msg->cookie;
+    res->status = SEND_OK;
+    res->tries = 1;
+    snprintf(res->reply, sizeof(res->reply), "new/%s", name);
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (made) {
+        (void)unlinkat(ob->tmp_fd, name, 0);
+    }
+    return rc;
+}
+
+int
+outbox_sync(struct outbox *ob, struct merr *err)
+{
+    if (fsync(ob->new_fd) != 0) {
+        return merr_set(err, MERR_IO, "%s/new: %s", ob->dir, strerror(errno));
+    }
+    return 0;
+}
+
+const char *
+outbox_dir(const struct outbox *ob)
+{
+    return ob->dir;
+}
+
+void
+outbox_free(struct outbox *ob)
+{
+    if (ob == NULL) {
+        return;
+    }
+    if (ob->tmp_fd >= 0) {
+        close(ob->tmp_fd);
+    }
+    if (ob->new_fd >= 0) {
+        close(ob->new_fd);
+    }
+    buf_release(&ob->file);
+    free(ob->dir);
+    free(ob);
+}
