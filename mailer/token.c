@@ -10,6 +10,7 @@
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "util.h"
 
@@ -391,4 +392,96 @@ token_webhook_verify(const char *secret, const char *id, const char *timestamp,
                         "signature");
     }
     return 0;
+}
+
+/* A longer chain than this is not a chain a mail server sends. */
+#define TOKEN_MAX_CHAIN 16
+
+int
+token_verify_cert(const struct token_der *chain, size_t n, const char *host,
+                  const char *cafile, struct merr *err)
+{
+    gnutls_x509_trust_list_t list = NULL;
+    gnutls_x509_crt_t crts[TOKEN_MAX_CHAIN];
+    gnutls_datum_t out = {NULL, 0};
+    /* RFC 5280 extended key usage: the certificate serves TLS servers */
+    gnutls_typed_vdata_st purpose = {
+        GNUTLS_DT_KEY_PURPOSE_OID,
+        (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_SERVER, 0};
+    unsigned int status = 0;
+    size_t ncrt = 0;
+    int rc = 0;
+    int r;
+
+    if (n == 0 || n > TOKEN_MAX_CHAIN) {
+        return merr_set(err, MERR_INVALID, "%s: %zu certificates in chain",
+                        host, n);
+    }
+    if (gnutls_x509_trust_list_init(&list, 0) < 0) {
+        return merr_set(err, MERR_INVALID, "%s: cannot make a trust list",
+                        host);
+    }
+    /* the list owns the CAs it loads (freed by deinit with 1 below) */
+    if (cafile != NULL) {
+        r = gnutls_x509_trust_list_add_trust_file(list, cafile, NULL,
+                                                  GNUTLS_X509_FMT_PEM, 0, 0);
+        if (r <= 0) {
+            rc = merr_set(err, MERR_CONFIG, "%s: no CA certificate in file",
+                          cafile);
+            goto out;
+        }
+    } else {
+        r = gnutls_x509_trust_list_add_system_trust(list, 0, 0);
+        if (r <= 0) {
+            rc = merr_set(err, MERR_CONFIG, "no system CA certificates");
+            goto out;
+        }
+    }
+    for (ncrt = 0; ncrt < n; ncrt++) {
+        gnutls_datum_t d = {(unsigned char *)(uintptr_t)chain[ncrt].data,
+                            (unsigned)chain[ncrt].len};
+
+        if (gnutls_x509_crt_init(&crts[ncrt]) < 0) {
+            rc = merr_set(err, MERR_INVALID, "%s: certificate", host);
+            goto out;
+        }
+        if (gnutls_x509_crt_import(crts[ncrt], &d, GNUTLS_X509_FMT_DER) < 0) {
+            ncrt++; /* deinit this one too */
+            rc =
+                merr_set(err, MERR_INVALID, "%s: unreadable certificate", host);
+            goto out;
+        }
+    }
+    r = gnutls_x509_trust_list_verify_crt2(list, crts, (unsigned)ncrt, &purpose,
+                                           1, 0, &status, NULL);
+    if (r < 0 || status != 0) {
+        if (r >= 0 && gnutls_certificate_verification_status_print(
+                          status, GNUTLS_CRT_X509, &out, 0) >= 0) {
+            size_t len = strlen((const char *)out.data);
+
+            while (len > 0 && out.data[len - 1] == ' ') {
+                len--;
+            }
+            rc = merr_set(err, MERR_INVALID, "%s: %.*s", host, (int)len,
+                          (const char *)out.data);
+        } else {
+            rc = merr_set(err, MERR_INVALID, "%s: certificate not trusted",
+                          host);
+        }
+        goto out;
+    }
+    /* RFC 6125: the name we connected to (an IP address matches an iPAddress
+     * subjectAltName) */
+    if (gnutls_x509_crt_check_hostname2(crts[0], host, 0) == 0) {
+        rc = merr_set(err, MERR_INVALID,
+                      "%s: the certificate is for another host name", host);
+        goto out;
+    }
+out:
+    gnutls_free(out.data); /* allocated by GnuTLS */
+    for (size_t i = 0; i < ncrt; i++) {
+        gnutls_x509_crt_deinit(crts[i]);
+    }
+    gnutls_x509_trust_list_deinit(list, 1);
+    return rc;
 }

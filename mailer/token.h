@@ -1,8 +1,9 @@
 /*
  * token: everything keyed: personal link tokens (sign, unsubscribe, VERP),
  * the keyed hash that suppressions keep of a forgotten person, Standard
- * Webhooks signatures, random secrets and base64.  The only file that
- * includes GnuTLS.  No I/O here.
+ * Webhooks signatures, random secrets and base64, and the check of a TLS
+ * peer's certificate chain for the adapters whose library leaves that to
+ * us (libetpan).  The only file that includes GnuTLS.  No network I/O here.
  */
 #ifndef TOCSIN_TOKEN_H
 #define TOCSIN_TOKEN_H
@@ -97,6 +98,24 @@ int token_base64_decode(const char *s, size_t n, unsigned char *out,
 /* HMAC-SHA256 of p under key (32-byte digest). */
 void token_hmac(const void *key, size_t keylen, const void *p, size_t n,
                 unsigned char out[32]);
+
+/* One DER certificate (borrowed). */
+struct token_der {
+    const unsigned char *data;
+    size_t len;
+};
+
+/*
+ * Verify a TLS peer's certificate chain (DER, the peer's own certificate
+ * first, as the server sent it) for host (a DNS name or an IP address):
+ * the chain must lead to a trusted CA, be valid now, be fit for a TLS
+ * server, and the first certificate must name host.  Trusted CAs: the PEM
+ * file cafile when not NULL, else the system store.  MERR_INVALID with err
+ * saying why (e.g. "certificate not trusted"), MERR_CONFIG when cafile
+ * holds no certificate.
+ */
+int token_verify_cert(const struct token_der *chain, size_t n, const char *host,
+                      const char *cafile, struct merr *err);
 
 /* Constant-time comparison of n bytes: true if equal. */
 bool token_equal(const void *a, const void *b, size_t n);

@@ -1,6 +1,7 @@
 /*
  * test_token: link tokens, person hashes, Standard Webhooks signatures.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
@@ -192,6 +193,69 @@ test_token_webhook_several(void **state)
         MERR_INVALID);
 }
 
+static void
+verify(const char *der_file, const char *host, const char *cafile, int want)
+{
+    struct merr err = {0};
+    struct token_der d;
+    size_t len = 0;
+    char *der = unit_slurp(unit_path(der_file), &len);
+    int rc;
+
+    d.data = (const unsigned char *)der;
+    d.len = len;
+    rc = token_verify_cert(&d, 1, host, cafile, &err);
+    if (rc != want) {
+        fail_msg("%s for %s: got %d (%s), want %d", der_file, host, rc, err.msg,
+                 want);
+    }
+    free(der);
+}
+
+static void
+test_token_verify_cert(void **state)
+{
+    const char *ca = "tests/data/tls/ca.pem";
+
+    (void)state;
+    verify("tests/data/tls/server.der", "localhost", ca, 0);
+    verify("tests/data/tls/server.der", "mail.example.test", ca, 0);
+    verify("tests/data/tls/server.der", "127.0.0.1", ca, 0);
+    /* a name or address the certificate does not carry */
+    verify("tests/data/tls/server.der", "mail.example.org", ca, MERR_INVALID);
+    verify("tests/data/tls/server.der", "127.0.0.2", ca, MERR_INVALID);
+    /* not signed by a trusted CA: another CA, the system store */
+    verify("tests/data/tls/server.der", "localhost",
+           "tests/data/tls/other-ca.pem", MERR_INVALID);
+    verify("tests/data/tls/server.der", "localhost", NULL, MERR_INVALID);
+    verify("tests/data/tls/self.der", "localhost", ca, MERR_INVALID);
+    verify("tests/data/tls/expired.der", "localhost", ca, MERR_INVALID);
+    /* a CA file without certificates is a configuration error */
+    verify("tests/data/tls/server.der", "localhost", "tests/data/tls/README",
+           MERR_CONFIG);
+}
+
+static void
+test_token_verify_cert_message(void **state)
+{
+    struct merr err = {0};
+    struct token_der d;
+    size_t len = 0;
+    char *der = unit_slurp(unit_path("tests/data/tls/self.der"), &len);
+
+    (void)state;
+    d.data = (const unsigned char *)der;
+    d.len = len;
+    assert_int_equal(
+        token_verify_cert(&d, 1, "localhost", "tests/data/tls/ca.pem", &err),
+        MERR_INVALID);
+    assert_non_null(strstr(err.msg, "localhost"));
+    assert_non_null(strstr(err.msg, "trusted"));
+    assert_int_equal(token_verify_cert(&d, 0, "localhost", NULL, &err),
+                     MERR_INVALID);
+    free(der);
+}
+
 int
 main(void)
 {
@@ -202,6 +266,8 @@ main(void)
         cmocka_unit_test(test_token_webhook_vector),
         cmocka_unit_test(test_token_webhook_refusals),
         cmocka_unit_test(test_token_webhook_several),
+        cmocka_unit_test(test_token_verify_cert),
+        cmocka_unit_test(test_token_verify_cert_message),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
