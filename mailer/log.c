@@ -32,6 +32,9 @@ log_set_timestamps(bool on)
     timestamps = on;
 }
 
+static void emit(enum log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 emit(enum log_level level, const char *fmt, va_list ap)
 {

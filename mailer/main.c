@@ -95,11 +95,16 @@ static const struct cmd_def commands[] = {
      "example: tocsin forget ana@example.org\n"},
     {"render", cmd_render, 0, "fill one Mustache template with JSON data",
      "usage: tocsin render TEMPLATE [--data FILE.json] [--partials DIR]\n"
+     "                    [--strict]\n"
      "\n"
      "Print TEMPLATE filled as one Mustache template with the data (any JSON\n"
      "value; read from standard input without --data), exactly as it\n"
      "comes out.  {{> NAME}} reads the file NAME in DIR (default: the\n"
      "template's folder); a missing partial is empty.\n"
+     "\n"
+     "  --data FILE.json  the data (default: standard input)\n"
+     "  --partials DIR    the folder of the partials\n"
+     "  --strict          a name that resolves nowhere is an error\n"
      "\n"
      "example: tocsin render greeting.mustache --data ana.json\n"},
     {"check", cmd_check, NEED_DB, "lint an appeal before sending",

@@ -17,6 +17,9 @@
 #include "err.h"
 
 #define TEMPLATE_MAX_DEPTH 32 /* sections and partials nested */
+/* Operations one render may execute: stops recursive partials and nested
+ * sections over lists from running for ever without producing output. */
+#define TEMPLATE_MAX_STEPS (16 * 1024 * 1024)
 
 struct template;
 
@@ -62,9 +65,10 @@ void template_free(struct template *t);
  * Render with a context stack: names are looked up from stack[n-1] down
  * to stack[0] (so a recipient's context can sit on a language's context
  * without copying either).  escape NULL means HTML escaping as the spec
- * wants (& < > ").  Appends to out; stops with MERR_LIMIT at out->max.
- * MERR_INVALID (strict: unknown name, with "NAME:LINE: {{tag}}: ..."),
- * MERR_LIMIT.
+ * wants (& < > ").  Appends to out; stops with MERR_LIMIT at out->max
+ * or after TEMPLATE_MAX_STEPS operations (out then holds a partial
+ * result).  MERR_INVALID (strict: unknown name, with "NAME:LINE: {{tag}}:
+ * unknown name"), MERR_LIMIT.
  */
 int template_render(const struct template *t, const json_t *const *stack,
                     size_t n, template_escape_fn escape, void *escape_arg,

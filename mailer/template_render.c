@@ -21,6 +21,7 @@ struct rstate {
     const struct op *indent[TEMPLATE_MAX_DEPTH + 1]; /* partial indents */
     size_t nindent;
     size_t depth;
+    size_t steps; /* operations left (TEMPLATE_MAX_STEPS) */
     template_escape_fn escape;
     void *escape_arg;
     struct buf *out;
@@ -256,6 +257,13 @@ render_ops(struct rstate *rs, const struct unit *u, size_t from, size_t to)
 
     for (i = from; i < to; i++) {
         op = &u->ops[i];
+        if (rs->steps == 0) {
+            return merr_set(rs->err, MERR_LIMIT,
+                            "%s:%u: more than %d steps (partials or sections "
+                            "over lists nested too much?)",
+                            u->name, op->line, TEMPLATE_MAX_STEPS);
+        }
+        rs->steps--;
         switch (op->kind) {
         case OP_TEXT:
             rc = buf_add(rs->out, op->s, op->n);
@@ -314,6 +322,7 @@ template_render(const struct template *t, const json_t *const *stack, size_t n,
     rs.npushed = 0;
     rs.nindent = 0;
     rs.depth = 0;
+    rs.steps = TEMPLATE_MAX_STEPS;
     rs.escape = escape != NULL ? escape : template_escape_html;
     rs.escape_arg = escape_arg;
     rs.out = out;
