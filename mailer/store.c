@@ -151,6 +151,10 @@ static const char *const migrations[] = {
     "  key TEXT PRIMARY KEY,"
     "  processed_at INTEGER NOT NULL"
     ") WITHOUT ROWID;",
+
+    /* 5: when a delivery was first tried, for the retry_hours limit
+     * (issue 4) */
+    "ALTER TABLE deliveries ADD COLUMN first_try INTEGER;",
 };
 
 int
