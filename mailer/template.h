@@ -37,7 +37,9 @@ struct template_loader {
 
 /*
  * Escaping of {{name}} values (not of {{{name}}} or {{& name}}): append
- * the escaped form of s[0..n) to out.  Returns 0 or MERR_LIMIT.
+ * the escaped form of s[0..n) to out.  Every {{name}} value goes through
+ * it, numbers and true/false included (as their text).  Returns 0 or
+ * MERR_LIMIT.
  */
 typedef int (*template_escape_fn)(struct buf *out, const char *s, size_t n,
                                   void *arg);
@@ -51,9 +53,14 @@ struct template_opts {
 
 /*
  * Compile src[0..len) (name is used in error messages, e.g. the file
- * name).  Partials are loaded and compiled here, once each (recursive
- * partials are fine).  *out: caller frees with template_free().
- * MERR_PARSE with "NAME:LINE: message", MERR_LIMIT (nesting or size).
+ * name; a partial's messages use the partial's name).  src is copied.
+ * Partials are loaded and compiled here, once each, whatever their
+ * indentation (recursive partials are fine).  opts NULL: no partials,
+ * not strict.  *out: caller frees with template_free().
+ * MERR_PARSE with "NAME:LINE: {{tag}}: message" (also for invalid UTF-8),
+ * MERR_LIMIT (sections nested over TEMPLATE_MAX_DEPTH, source over
+ * TOCSIN_MAX_TEMPLATE, over 256 partials), or the loader's own code with
+ * its message prefixed by "NAME:LINE: {{> partial}}: ".
  */
 int template_compile(const char *src, size_t len, const char *name,
                      const struct template_opts *opts, struct template **out,
@@ -64,11 +71,16 @@ void template_free(struct template *t);
 /*
  * Render with a context stack: names are looked up from stack[n-1] down
  * to stack[0] (so a recipient's context can sit on a language's context
- * without copying either).  escape NULL means HTML escaping as the spec
- * wants (& < > ").  Appends to out; stops with MERR_LIMIT at out->max
- * or after TEMPLATE_MAX_STEPS operations (out then holds a partial
- * result).  MERR_INVALID (strict: unknown name, with "NAME:LINE: {{tag}}:
- * unknown name"), MERR_LIMIT.
+ * without copying either); NULL entries are skipped.  A dotted name's
+ * first part is looked up that way, the rest only inside the value found.
+ * Sections treat false, null, "", 0 and [] as false (also a missing name,
+ * even when strict).  escape NULL means HTML escaping as the spec wants
+ * (& < > ").  Appends to out; allocates nothing else (except a temporary
+ * when a list or object is printed as a value); t and the stack are only
+ * read, so threads may share them.  Stops with MERR_LIMIT at out->max or
+ * after TEMPLATE_MAX_STEPS operations.  On error out holds what was
+ * written so far.  MERR_INVALID (strict: unknown name, "NAME:LINE:
+ * {{tag}}: unknown name"), MERR_LIMIT ("NAME:LINE: ...").
  */
 int template_render(const struct template *t, const json_t *const *stack,
                     size_t n, template_escape_fn escape, void *escape_arg,

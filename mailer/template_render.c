@@ -175,13 +175,16 @@ enter(struct rstate *rs, const struct unit *u, const struct op *op)
     char shown[80];
 
     if (rs->depth == TEMPLATE_MAX_DEPTH) {
-        util_sanitize(op->s, op->kind == OP_PARTIAL ? 0 : op->n, shown,
-                      sizeof(shown));
+        if (op->kind == OP_PARTIAL) {
+            (void)snprintf(shown, sizeof(shown), "{{> %s}}",
+                           rs->t->partials[op->arg].name);
+        } else {
+            util_sanitize(op->s, op->n, shown, sizeof(shown));
+        }
         return merr_set(rs->err, MERR_LIMIT,
-                        "%s:%u: %s%snested more than %d deep (recursive "
+                        "%s:%u: %s: nested more than %d deep (recursive "
                         "partial?)",
-                        u->name, op->line, shown, shown[0] ? ": " : "",
-                        TEMPLATE_MAX_DEPTH);
+                        u->name, op->line, shown, TEMPLATE_MAX_DEPTH);
     }
     rs->depth++;
     return 0;

@@ -295,8 +295,8 @@ test_template_depth_cap(void **state)
 
     (void)state;
     assert_int_equal(run("{{>loop}}", parts, d, false, &got, &err), MERR_LIMIT);
-    assert_string_equal(err.msg, "loop:1: nested more than 32 deep "
-                                 "(recursive partial?)");
+    assert_string_equal(err.msg, "loop:1: {{> loop}}: nested more than 32 "
+                                 "deep (recursive partial?)");
     free(got);
 
     /* sections nested too deeply are refused when compiling */
