@@ -51,10 +51,11 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/test/%)
 
 # --wrap seams per unit-test binary (STYLE.md section 8): WRAP_<test> = syms
 WRAP_test_util =
-WRAP_test_smtp = curl_easy_perform
+WRAP_test_smtp = curl_easy_setopt
 WRAP_test_queue = util_now
 # Test helpers shared by several unit tests.
-UNIT_HELPERS := tests/unit/unit.c
+UNIT_HELPERS := tests/unit/unit.c tests/unit/sink.c
+UNIT_HDRS := tests/unit/unit.h tests/unit/sink.h
 
 .PHONY: all debug check test unit e2e sanitize demo deps lint format \
 	install clean bench fuzz
@@ -88,7 +89,7 @@ build/dbg/tocsin: $(DBG_OBJS)
 build/dbg/libtocsin.a: $(DBG_LIBOBJS)
 	$(Q)rm -f $@ && ar rcs $@ $(DBG_LIBOBJS)
 
-build/test/%: tests/unit/%.c $(UNIT_HELPERS) tests/unit/unit.h build/dbg/libtocsin.a $(HDRS) | build/test
+build/test/%: tests/unit/%.c $(UNIT_HELPERS) $(UNIT_HDRS) build/dbg/libtocsin.a $(HDRS) | build/test
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(DBG_CFLAGS) -Imailer -Itests/unit -o $@ $< $(UNIT_HELPERS) \
 		$(foreach s,$(WRAP_$*),-Wl,--wrap=$(s)) \
@@ -128,7 +129,7 @@ deps:
 BANNED := strcpy|strcat|sprintf|vsprintf|gets|strtok|strncpy|atoi|atol
 lint:
 	clang-format --dry-run -Werror $(SRCS) $(HDRS) $(UNIT_SRCS) \
-		$(UNIT_HELPERS) tests/unit/unit.h $(wildcard tests/fuzz/*.c)
+		$(UNIT_HELPERS) $(UNIT_HDRS) $(wildcard tests/fuzz/*.c)
 	@if grep -nE '\b($(BANNED))[[:space:]]*\(' $(SRCS) $(HDRS); then \
 		echo "lint: banned functions (STYLE.md section 6)"; exit 1; fi
 	@if command -v scan-build >/dev/null 2>&1; then \
@@ -147,7 +148,7 @@ build/scan/tocsin: $(SRCS) $(HDRS)
 
 format:
 	clang-format -i $(SRCS) $(HDRS) $(UNIT_SRCS) $(UNIT_HELPERS) \
-		tests/unit/unit.h $(wildcard tests/fuzz/*.c)
+		$(UNIT_HDRS) $(wildcard tests/fuzz/*.c)
 
 install: tocsin
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -10,6 +10,7 @@
 #ifndef TOCSIN_SMTP_H
 #define TOCSIN_SMTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -82,6 +83,22 @@ size_t smtp_pool_inflight(struct smtp_pool *p);
  * relay and "+N more".  Borrowed; valid until smtp_pool_free().
  */
 const char *smtp_pool_describe(const struct smtp_pool *p);
+
+#ifdef UNITTESTS
+/* Seams for test_smtp (static in the program). */
+struct smtp_relay {
+    char *url;     /* what curl gets: with the EHLO name as its path */
+    char *shown;   /* scheme://host:port, for people */
+    long use_ssl;  /* CURLOPT_USE_SSL value */
+    bool loopback; /* 127.0.0.0/8, ::1, localhost */
+};
+struct dispatch_result;
+int smtp_relay_parse(const char *url, const char *helo, enum smtp_tls tls,
+                     struct smtp_relay *out, struct merr *err);
+void smtp_classify(int res, long code, bool eof, bool fresh, const char *last,
+                   const char *errbuf, struct dispatch_result *out, char *text,
+                   size_t size);
+#endif
 
 /*
  * Stop the threads; transfers in flight are dropped and their outcomes

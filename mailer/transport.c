@@ -142,6 +142,10 @@ check_addr(const char *what, const char *a, struct merr *err)
     if (a == NULL || a[0] == '\0') {
         return merr_set(err, MERR_INVALID, "empty %s address", what);
     }
+    /* RFC 5321 4.5.3.1: 64 octets of local part, 255 of domain. */
+    if (strlen(a) > 320) {
+        return merr_set(err, MERR_INVALID, "%s address too long", what);
+    }
     for (const char *p = a; *p != '\0'; p++) {
         if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>') {
             return merr_set(err, MERR_INVALID, "bad character in %s address",
