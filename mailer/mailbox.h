@@ -82,10 +82,11 @@ size_t mailbox_count(const struct mailbox *mb);
 const char *mailbox_source(const struct mailbox *mb, size_t i);
 
 /*
- * A key that names message i among all mailboxes, stable across runs (for
- * remembering what was processed): "imap://user@host:port/FOLDER;
- * UIDVALIDITY=V/;UID=U" (RFC 5092 shape), "pop3://user@host:port/UIDL",
- * "maildir:UNIQUE".  Borrowed until mailbox_free.
+ * A key that names message i among all mailboxes, stable across runs and
+ * the same with or without implicit TLS (for remembering what was
+ * processed): "imap://user@host/FOLDER;UIDVALIDITY=V/;UID=U" (RFC 5092
+ * shape), "pop3://user@host/UIDL", "maildir:UNIQUE".  Borrowed until
+ * mailbox_free.
  */
 const char *mailbox_key(const struct mailbox *mb, size_t i);
 

@@ -5,7 +5,8 @@
 #
 #   . "$E2E_DIR/lib.sh"
 #   . "$E2E_DIR/rig.sh"
-#   rig_start            # or: skips (77) when not root or not installed
+#   rig_start [USER...]  # or: skips (77) when not root or not installed;
+#                        # USERs get a mailbox (USER@rig.test delivered)
 #
 # Then:
 #   RIG_SMTP_PORT        Postfix smtpd (plain SMTP, 127.0.0.1)
@@ -21,7 +22,8 @@
 #   RIG_BOUNCE_DOMAIN    bounces+ANYTHING@RIG_BOUNCE_DOMAIN lands in the
 #                        bounce mailbox (recipient_delimiter = +)
 #
-#   rig_add_user NAME    make NAME@rig.test an existing mailbox
+#   rig_add_user NAME    make NAME@rig.test an existing mailbox (after
+#                        rig_start it reloads Postfix: slower)
 #   rig_wait_mail N      wait until the bounce Maildir holds N messages
 #   rig_wait_queue       wait until Postfix's queue is empty
 #   rig_stop             stop both (also done at exit)
@@ -51,21 +53,19 @@ rig_need() {
 rig_certs() {
     d=$RIG_DIR/tls
     mkdir -p "$d"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tocsin test CA" \
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=tocsin test CA" \
         -keyout "$d/ca.key" -out "$d/ca.pem" \
         -addext basicConstraints=critical,CA:TRUE \
         -addext keyUsage=critical,keyCertSign,cRLSign >/dev/null 2>&1
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj "/CN=localhost" \
         -keyout "$d/server.key" -out "$d/server.csr" >/dev/null 2>&1
     printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
         >"$d/ext.cnf"
     openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
         -CAcreateserial -days 2 -extfile "$d/ext.cnf" \
         -out "$d/server.pem" >/dev/null 2>&1
-    # a self-signed certificate for the same names (no CA): always refused
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
-        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
-        -keyout "$d/self.key" -out "$d/self.pem" >/dev/null 2>&1
     chmod 644 "$d"/*.pem
     RIG_CA=$d/ca.pem
 }
@@ -169,6 +169,7 @@ ssl = yes
 ssl_cert = <$RIG_DIR/tls/server.pem
 ssl_key = <$RIG_DIR/tls/server.key
 disable_plaintext_auth = yes
+auth_failure_delay = 0
 auth_mechanisms = plain login
 mail_location = maildir:$RIG_DIR/mail/%n
 first_valid_uid = $RIG_VUID
@@ -225,6 +226,9 @@ rig_start() {
     rig_certs
     rig_postfix_conf
     rig_dovecot_conf
+    for u in "$@"; do
+        rig_add_user "$u"
+    done
     at_exit rig_stop
     /usr/sbin/postfix -c "$RIG_DIR/postfix/etc" start \
         >"$RIG_DIR/postfix-start.log" 2>&1 ||
