@@ -1,0 +1,85 @@
+# Helpers for the tocsin serve end-to-end tests (50-59).  Source after
+# lib.sh.
+#
+#   serve_workspace            $WS: a workspace with appeals and subscribers
+#   serve_start [ARGS]         start tocsin serve on a free port: $PORT, $URL
+#   hook ID BODYFILE [TS]      POST a signed webhook: status in $E2E_TMP/code,
+#                              body in $E2E_TMP/resp, headers in .../hdr
+#   token SEQ SUB              a personal link token
+
+HOOKPY="$E2E_DIR/webhook_client.py"
+# Debian's interpreter when there is one: a version manager's shim costs
+# a quarter second per call, and these tests call it often.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+
+# Appeals: 1 "2026-014" open, 2 "2025-001" closed.  Subscribers: 1 Ana
+# (fr), 2 Karim (ar), 3 Olga (ru), 4 Sara (fa).
+serve_workspace() {
+    WS=$(workspace)
+    sqlite3 "$WS/tocsin.db" <<'SQL'
+INSERT INTO appeals (seq, id, content_hash, title, doc, not_after,
+                     created, updated)
+VALUES (1, '2026-014', 'h1', 'Free Ana Example', '{}', NULL, 0, 0),
+       (2, '2025-001', 'h2', 'An old appeal', '{}', 1000, 0, 0);
+INSERT INTO subscribers (id, email, email_key, email_display, name,
+                         language, country, consent, created, updated)
+VALUES (1, 'ana@example.org', 'ana@example.org', 'ana@example.org',
+        'Ana Lima', 'fr', 'FR', 1, 0, 0),
+       (2, 'karim@example.org', 'karim@example.org', 'karim@example.org',
+        'Karim', 'ar', 'EG', 1, 0, 0),
+       (3, 'olga@example.org', 'olga@example.org', 'olga@example.org',
+        'Olga', 'ru', 'RU', 1, 0, 0),
+       (4, 'sara@example.org', 'sara@example.org', 'sara@example.org',
+        'Sara', 'fa', 'IR', 1, 0, 0);
+SQL
+    SECRET=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["webhook_secret"])' "$WS/secrets.json")
+}
+
+serve_start() {
+    PORT=$(free_port)
+    URL="http://127.0.0.1:$PORT"
+    start_bg serve "$TOCSIN" --config "$WS/tocsin.json" serve \
+        --listen "127.0.0.1:$PORT" "$@"
+    wait_port "$PORT"
+}
+
+serve_restart() {
+    stop_bg serve
+    start_bg serve "$TOCSIN" --config "$WS/tocsin.json" serve \
+        --listen "127.0.0.1:$PORT" "$@"
+    wait_port "$PORT"
+}
+
+token() {
+    $PY "$HOOKPY" token "$WS/secrets.json" "$1" "$2"
+}
+
+sql() {
+    sqlite3 "$WS/tocsin.db" "$1"
+}
+
+# hook ID BODYFILE [TIMESTAMP [SIGNATURE]]
+hook() {
+    ts=${3:-$(date +%s)}
+    sig=${4:-$($PY "$HOOKPY" sign "$SECRET" "$1" "$ts" "$2")}
+    curl -s -o "$E2E_TMP/resp" -D "$E2E_TMP/hdr" -w '%{http_code}' \
+        -H 'Content-Type: application/json' -H "webhook-id: $1" \
+        -H "webhook-timestamp: $ts" -H "webhook-signature: $sig" \
+        --data-binary "@$2" "$URL/hooks/signatures" >"$E2E_TMP/code"
+}
+
+# expect_http CODE: the last request's status
+expect_http() {
+    got=$(cat "$E2E_TMP/code")
+    [ "$got" = "$1" ] || fail "HTTP $got, expected $1: $(head -c 300 "$E2E_TMP/resp")"
+}
+
+# get METHOD PATH [curl args]: status into code, body into resp
+req() {
+    m=$1
+    p=$2
+    shift 2
+    curl -s -o "$E2E_TMP/resp" -D "$E2E_TMP/hdr" -w '%{http_code}' \
+        -X "$m" "$@" "$URL$p" >"$E2E_TMP/code"
+}
