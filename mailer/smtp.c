@@ -8,7 +8,9 @@
  */
 #include "smtp.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -116,9 +118,13 @@ smtp_tls_str(enum smtp_tls t)
 static bool
 is_loopback(const char *host)
 {
+    struct in_addr a;
+
+    if (inet_pton(AF_INET, host, &a) == 1) {
+        return (ntohl(a.s_addr) >> 24) == 127;
+    }
     return util_strcasecmp(host, "localhost") == 0 ||
-           util_starts_with(host, "127.") || strcmp(host, "[::1]") == 0 ||
-           strcmp(host, "::1") == 0;
+           strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
 }
 
 static const char *
@@ -556,6 +562,10 @@ static int
 start_workers(struct smtp_pool *p, unsigned connections, unsigned threads,
               struct merr *err)
 {
+    sigset_t all;
+    sigset_t old;
+    int rc = 0;
+
     p->nworkers = threads;
     p->workers = xcalloc(threads, sizeof(*p->workers));
     for (size_t i = 0; i < threads; i++) {
@@ -579,14 +589,21 @@ start_workers(struct smtp_pool *p, unsigned connections, unsigned threads,
             }
         }
     }
-    for (size_t i = 0; i < threads; i++) {
+    /* Sending threads take no signals: Ctrl-C reaches the thread that
+     * runs the command, and a SIGPIPE from a dead socket (TLS writes
+     * included) stays pending instead of killing the process. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    for (size_t i = 0; i < threads && rc == 0; i++) {
         if (pthread_create(&p->workers[i].thread, NULL, worker_main,
                            &p->workers[i]) != 0) {
-            return merr_set(err, MERR_NET, "cannot start a sending thread");
+            rc = merr_set(err, MERR_NET, "cannot start a sending thread");
+        } else {
+            p->workers[i].started = true;
         }
-        p->workers[i].started = true;
     }
-    return 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
 }
 
 int

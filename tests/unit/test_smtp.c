@@ -136,6 +136,21 @@ test_smtp_relay_parse(void **state)
     free(r.url);
     free(r.shown);
 
+    /* a name that merely starts like a loopback address is not one */
+    assert_int_equal(smtp_relay_parse("smtp://127.example.org", NULL,
+                                      SMTP_TLS_AUTO, &r, &err),
+                     0);
+    assert_false(r.loopback);
+    assert_int_equal(r.use_ssl, CURLUSESSL_ALL);
+    free(r.url);
+    free(r.shown);
+    assert_int_equal(
+        smtp_relay_parse("smtp://127.0.0.2:25", NULL, SMTP_TLS_AUTO, &r, &err),
+        0);
+    assert_true(r.loopback);
+    free(r.url);
+    free(r.shown);
+
     assert_int_equal(smtp_relay_parse("smtps://relay.example.org", NULL,
                                       SMTP_TLS_NONE, &r, &err),
                      MERR_CONFIG);
