@@ -61,8 +61,9 @@ struct smtp_pool;
  * Check the relays, initialise libcurl (once per process, here, before
  * any thread starts) and start the sending threads.  Nothing connects
  * until the first message.  *out: caller frees with smtp_pool_free().
- * MERR_CONFIG (bad URL or scheme, TLS required over plain smtp:// is fine,
- * "none" over smtps:// is not), MERR_NET (libcurl could not start).
+ * MERR_CONFIG (not a URL, not smtp:// or smtps://, credentials in the
+ * URL, tls "none" with smtps://), MERR_NET (libcurl could not start).
+ * Relay problems met later (refused, TLS or AUTH failing) are outcomes.
  */
 int smtp_pool_new(const struct smtp_opts *opts, struct smtp_pool **out,
                   struct merr *err);
