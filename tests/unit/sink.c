@@ -19,8 +19,13 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "util.h"
 
 #define SINK_BIN "/usr/sbin/smtp-sink"
+
+/* Copies of every sink running, so that the teardown of a test that
+ * failed half way (its own struct sink gone with its stack) stops it. */
+static struct sink running[8];
 
 bool
 sink_available(void)
@@ -114,6 +119,12 @@ sink_start(struct sink *s, const char *const *extra)
         execv(SINK_BIN, args);
         _exit(127);
     }
+    for (size_t i = 0; i < TOCSIN_ARRAY_LEN(running); i++) {
+        if (running[i].pid == 0) {
+            running[i] = *s;
+            break;
+        }
+    }
     for (int i = 0; i < 250; i++) {
         if (can_connect(s->port)) {
             return;
@@ -126,6 +137,12 @@ sink_start(struct sink *s, const char *const *extra)
 void
 sink_stop(struct sink *s)
 {
+    for (size_t i = 0; i < TOCSIN_ARRAY_LEN(running); i++) {
+        if (s != &running[i] && s->pid > 0 && running[i].pid == s->pid) {
+            running[i].pid = 0;
+            running[i].dir[0] = '\0';
+        }
+    }
     if (s->pid > 0) {
         kill(s->pid, SIGTERM);
         (void)waitpid(s->pid, NULL, 0);
@@ -135,6 +152,18 @@ sink_stop(struct sink *s)
         unit_rmtree(s->dir);
         s->dir[0] = '\0';
     }
+}
+
+int
+sink_stop_all(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < TOCSIN_ARRAY_LEN(running); i++) {
+        if (running[i].pid > 0) {
+            sink_stop(&running[i]);
+        }
+    }
+    return 0;
 }
 
 size_t

@@ -29,6 +29,10 @@ void sink_start(struct sink *s, const char *const *extra);
 /* Stop it (SIGTERM, then wait) and remove the dump folder. */
 void sink_stop(struct sink *s);
 
+/* Stop every sink still running: a teardown, for tests that fail half
+ * way.  Returns 0. */
+int sink_stop_all(void **state);
+
 /*
  * Count the dumped messages per recipient: counts[i] for recipient i
  * where recipients are "r<i>@<anything>", i < n.  Returns how many files
