@@ -41,6 +41,7 @@ struct mailbox {
     struct mailbox_item *items;
     size_t n;
     bool need_expunge;            /* IMAP: messages flagged \Deleted by us */
+    bool folder_checked;          /* IMAP: processed_folder created */
     struct mailimap_set *deleted; /* IMAP: their UIDs, for UID EXPUNGE */
 };
 
@@ -358,6 +359,11 @@ imap_mark(struct mailbox *mb, const struct mailbox_item *it, struct merr *err)
     int rc = 0;
 
     if (mb->processed_folder != NULL && !mb->o.expunge) {
+        if (!mb->folder_checked) {
+            /* create it the first time; "already exists" is fine */
+            (void)mailimap_create(mb->imap, mb->processed_folder);
+            mb->folder_checked = true;
+        }
         set = mailimap_set_new_single(it->uid);
         if (imap_has_cap(mb->imap, "MOVE")) {
             /* RFC 6851 */
@@ -700,6 +706,20 @@ mailbox_mark(struct mailbox *mb, size_t i, struct merr *err)
         return 0;
     }
     return maildir_mark(mb, it, err);
+}
+
+bool
+mailbox_is_marked(const struct mailbox *mb, size_t i)
+{
+    int f = mb->items[i].mdir_flags;
+
+    if (mb->o.expunge || mb->imap != NULL) {
+        return false;
+    }
+    if (mb->pop3 != NULL) {
+        return true;
+    }
+    return (f & MAILDIR_FLAG_SEEN) && !(f & MAILDIR_FLAG_NEW);
 }
 
 int

@@ -107,6 +107,12 @@ int mailbox_fetch(struct mailbox *mb, size_t i, struct buf *out,
 int mailbox_mark(struct mailbox *mb, size_t i, struct merr *err);
 
 /*
+ * true when mailbox_mark(mb, i) would change nothing: POP3 without
+ * expunge, a Maildir message already in cur/ with the S flag.
+ */
+bool mailbox_is_marked(const struct mailbox *mb, size_t i);
+
+/*
  * Finish cleanly: IMAP expunges what mailbox_mark flagged \Deleted (UID
  * EXPUNGE where the server has UIDPLUS) and logs out; POP3 sends QUIT,
  * which applies the deletions.  MERR_NET.
