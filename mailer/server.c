@@ -52,6 +52,7 @@ struct server_exchange {
     _Atomic bool resumed; /* set by server_resume from any thread */
     int status;
     struct MHD_Response *resp; /* built by server_reply, queued after */
+    bool resp_shared;          /* a canned response: not ours to drop */
     const char *hname[SERVER_MAX_HEADERS];
     const char *hvalue[SERVER_MAX_HEADERS];
     size_t nheaders;
@@ -148,7 +149,7 @@ exchange_free(struct server_exchange *x)
     if (x->state_free != NULL) {
         x->state_free(x->state);
     }
-    if (x->resp != NULL) {
+    if (x->resp != NULL && !x->resp_shared) {
         MHD_destroy_response(x->resp); /* only if it was never queued */
     }
     buf_release(&x->body);
@@ -167,7 +168,9 @@ queue(struct server_exchange *x)
                      15);
     }
     r = MHD_queue_response(x->conn, (unsigned)x->status, x->resp);
-    MHD_destroy_response(x->resp); /* libmicrohttpd keeps its own ref */
+    if (!x->resp_shared) {
+        MHD_destroy_response(x->resp); /* libmicrohttpd keeps its own ref */
+    }
     x->resp = NULL;
     return r;
 }
@@ -370,7 +373,9 @@ server_start(const struct server_options *opt, const struct server_app *app,
     s->app = *app;
     s->trust_proxy = opt->trust_proxy;
     s->quiesced = MHD_INVALID_SOCKET;
-    flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
+    /* epoll with "turbo" (fewer syscalls per request), as the no-op
+     * ceiling in ../shared/peers/http/mhd204.c is built */
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO |
             MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (v6) {
         flags |= MHD_USE_IPv6;
@@ -538,6 +543,61 @@ server_add_header(struct server_exchange *x, const char *name,
     }
 }
 
+static void
+add_common_headers(struct MHD_Response *r, const char *ctype)
+{
+    (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    for (size_t i = 0; i < TOCSIN_ARRAY_LEN(security_headers); i++) {
+        (void)MHD_add_response_header(r, security_headers[i][0],
+                                      security_headers[i][1]);
+    }
+}
+
+struct server_canned {
+    struct MHD_Response *r;
+    int status;
+};
+
+struct server_canned *
+server_canned_new(int status, const char *ctype, const char *body)
+{
+    struct server_canned *c = xcalloc(1, sizeof(*c));
+
+    /* PERSISTENT: body is static and outlives the response */
+    c->r = MHD_create_response_from_buffer(
+        strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+    if (c->r == NULL) {
+        log_error("http: cannot build a response");
+        abort(); /* only out of memory gets here */
+    }
+    add_common_headers(c->r, ctype);
+    c->status = status;
+    return c;
+}
+
+void
+server_canned_free(struct server_canned *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    MHD_destroy_response(c->r);
+    free(c);
+}
+
+void
+server_reply_canned(struct server_exchange *x, const struct server_canned *c)
+{
+    if (x->resp != NULL || x->status != 0) {
+        return; /* once only */
+    }
+    /* libmicrohttpd counts references under its own lock: one response
+     * may be queued on many connections from many threads */
+    x->resp = c->r;
+    x->resp_shared = true;
+    x->status = c->status;
+}
+
 void
 server_reply(struct server_exchange *x, int status, const char *ctype,
              const char *body, size_t len)
@@ -554,11 +614,7 @@ server_reply(struct server_exchange *x, int status, const char *ctype,
         log_error("http: cannot build a response");
         abort(); /* only out of memory gets here */
     }
-    (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    for (size_t i = 0; i < TOCSIN_ARRAY_LEN(security_headers); i++) {
-        (void)MHD_add_response_header(r, security_headers[i][0],
-                                      security_headers[i][1]);
-    }
+    add_common_headers(r, ctype);
     for (size_t i = 0; i < x->nheaders; i++) {
         (void)MHD_add_response_header(r, x->hname[i], x->hvalue[i]);
     }

@@ -110,6 +110,18 @@ void server_add_header(struct server_exchange *x, const char *name,
 void server_reply(struct server_exchange *x, int status, const char *ctype,
                   const char *body, size_t len);
 
+/*
+ * A response built once and sent many times (no allocation per reply):
+ * body is static.  Free it after server_stop().  Security headers as
+ * server_reply.
+ */
+struct server_canned;
+struct server_canned *server_canned_new(int status, const char *ctype,
+                                        const char *body);
+void server_canned_free(struct server_canned *c);
+void server_reply_canned(struct server_exchange *x,
+                         const struct server_canned *c);
+
 /* The status replied, or 0 before any. */
 int server_status(const struct server_exchange *x);
 

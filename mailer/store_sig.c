@@ -425,16 +425,32 @@ store_sig_unsubscribe(struct store *st, int64_t sub, const char *email_key,
     return rc;
 }
 
+static int
+exec_cached(struct store *st, const char *sql, struct merr *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_stmt(st, sql, &s, err);
+
+    if (rc == 0) {
+        rc = step_done(st, s, sql, err);
+    }
+    return rc;
+}
+
 int
 store_sig_savepoint(struct store *st, struct merr *err)
 {
-    return store_exec(st, "SAVEPOINT job", err);
+    static const char sql[] = "SAVEPOINT job";
+
+    return exec_cached(st, sql, err);
 }
 
 int
 store_sig_release(struct store *st, struct merr *err)
 {
-    return store_exec(st, "RELEASE job", err);
+    static const char sql[] = "RELEASE job";
+
+    return exec_cached(st, sql, err);
 }
 
 void
@@ -442,6 +458,25 @@ store_sig_rollback_to(struct store *st)
 {
     /* ROLLBACK TO keeps the savepoint open: release it too */
     (void)store_exec(st, "ROLLBACK TO job; RELEASE job", NULL);
+}
+
+int
+store_sig_manual_checkpoints(struct store *st, struct merr *err)
+{
+    return store_exec(st, "PRAGMA wal_autocheckpoint=0", err);
+}
+
+int
+store_sig_checkpoint(struct store *st, struct merr *err)
+{
+    int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                       NULL, NULL);
+
+    /* BUSY: another checkpoint runs; it will be done next time */
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        return store_fail(st, err, "checkpoint");
+    }
+    return 0;
 }
 
 int

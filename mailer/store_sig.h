@@ -88,6 +88,15 @@ int store_sig_savepoint(struct store *st, struct merr *err);
 int store_sig_release(struct store *st, struct merr *err);
 void store_sig_rollback_to(struct store *st);
 
+/*
+ * Checkpoints: store_sig_manual_checkpoints turns SQLite's automatic
+ * checkpoint off on st (the writer's connection), and
+ * store_sig_checkpoint runs a PASSIVE one (never blocks a writer) on
+ * another connection.  MERR_DB.
+ */
+int store_sig_manual_checkpoints(struct store *st, struct merr *err);
+int store_sig_checkpoint(struct store *st, struct merr *err);
+
 /* true in *out if the person (email key) signed appeal seq.  MERR_DB. */
 int store_sig_has_signed(struct store *st, int64_t seq, const char *person_key,
                          bool *out, struct merr *err);

@@ -45,11 +45,7 @@ json_reply(struct server_exchange *x, int status, const char *code,
     json_t *o = NULL;
     char *text = NULL;
 
-    if (status < 300) {
-        o = json_pack("{s:s}", "status", code);
-    } else {
-        o = json_pack("{s:s,s:s}", "error", code, "message", message);
-    }
+    o = json_pack("{s:s,s:s}", "error", code, "message", message);
     if (o != NULL) {
         text = json_dumps(o, JSON_COMPACT); /* caller frees */
     }
@@ -133,7 +129,7 @@ hook_done(struct writer_job *job, void *arg)
 }
 
 static void
-hook_answer(struct server_exchange *x, struct hook *h)
+hook_answer(struct web *w, struct server_exchange *x, struct hook *h)
 {
     if (h->job.rc != 0) {
         server_add_header(x, "Retry-After", "5");
@@ -144,13 +140,13 @@ hook_answer(struct server_exchange *x, struct hook *h)
     switch (h->job.result) {
     case STORE_SIG_STORED:
         metrics_signature(METRICS_S_WEBHOOK);
-        json_reply(x, 200, "stored", NULL);
+        server_reply_canned(x, w->stored);
         break;
     case STORE_SIG_DUPLICATE_EVENT:
     case STORE_SIG_DUPLICATE:
         /* 200 so that the platform stops retrying */
         metrics_duplicate(METRICS_S_WEBHOOK);
-        json_reply(x, 200, "duplicate", NULL);
+        server_reply_canned(x, w->duplicate);
         break;
     case STORE_SIG_UNKNOWN_APPEAL:
         hook_refuse(x, 422, METRICS_R_UNKNOWN_APPEAL, "unknown_appeal",
@@ -282,7 +278,7 @@ webhook(struct web *w, struct server_exchange *x, enum server_phase phase)
         hook_body(w, x);
         break;
     case SERVER_RESUMED:
-        hook_answer(x, server_state(x));
+        hook_answer(w, x, server_state(x));
         break;
     }
 }
@@ -502,6 +498,9 @@ web_new(const struct web_options *opt, struct web **out, struct merr *err)
     pthread_mutex_init(&w->pool_mu, NULL);
     pthread_cond_init(&w->pool_cv, NULL);
     pthread_mutex_init(&w->appeal_mu, NULL);
+    w->stored = server_canned_new(200, JSON_TYPE, "{\"status\":\"stored\"}");
+    w->duplicate =
+        server_canned_new(200, JSON_TYPE, "{\"status\":\"duplicate\"}");
     w->nreaders = opt->readers > 0 ? opt->readers : 1;
     w->readers = xcalloc(w->nreaders, sizeof(*w->readers));
     w->idle = xcalloc(w->nreaders, sizeof(*w->idle));
@@ -553,6 +552,8 @@ web_free(struct web *w)
         store_close(w->readers[i]);
     }
     web_links_release(w);
+    server_canned_free(w->stored);
+    server_canned_free(w->duplicate);
     free(w->readers);
     free(w->idle);
     pthread_mutex_destroy(&w->appeal_mu);

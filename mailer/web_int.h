@@ -22,8 +22,10 @@ struct web {
     size_t nreaders;
     struct store **idle; /* the ones not lent out */
     size_t nidle;
-    pthread_mutex_t appeal_mu; /* guards the parsed-appeal cache */
-    void *appeals;             /* web_links.c's cache */
+    pthread_mutex_t appeal_mu;       /* guards the parsed-appeal cache */
+    void *appeals;                   /* web_links.c's cache */
+    struct server_canned *stored;    /* 200 {"status":"stored"} */
+    struct server_canned *duplicate; /* 200 {"status":"duplicate"} */
 };
 
 /*

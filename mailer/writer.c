@@ -6,13 +6,23 @@
  */
 #include "writer.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
+
+/*
+ * SQLite checkpoints the WAL inside the commit that crosses its
+ * threshold, which would stall every request waiting on that commit.
+ * The writer turns that off and a second thread checkpoints (PASSIVE:
+ * it never blocks the writer) after this many jobs, or every second.
+ */
+#define WRITER_CHECKPOINT_JOBS 4000
 
 struct writer {
     struct store *st;
@@ -23,7 +33,53 @@ struct writer {
     struct writer_job *tail;
     bool stopping;
     bool joined;
+    size_t frames_since_checkpoint; /* writer thread only */
+
+    struct store *ckpt_st; /* the checkpointer's own connection */
+    pthread_t ckpt_thread;
+    pthread_cond_t ckpt_cv; /* guarded by mu */
+    bool ckpt_wake;
+    bool ckpt_started;
 };
+
+static void
+wake_checkpointer(struct writer *w)
+{
+    w->frames_since_checkpoint = 0;
+    pthread_mutex_lock(&w->mu);
+    w->ckpt_wake = true;
+    pthread_cond_signal(&w->ckpt_cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void *
+checkpointer_main(void *arg)
+{
+    struct writer *w = arg;
+    struct merr err = {0};
+
+    pthread_mutex_lock(&w->mu);
+    while (!w->joined) {
+        struct timespec until;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        while (!w->ckpt_wake && !w->joined) {
+            if (pthread_cond_timedwait(&w->ckpt_cv, &w->mu, &until) ==
+                ETIMEDOUT) {
+                break;
+            }
+        }
+        w->ckpt_wake = false;
+        pthread_mutex_unlock(&w->mu);
+        if (store_sig_checkpoint(w->ckpt_st, &err) != 0) {
+            log_warn("checkpoint: %s", err.msg);
+        }
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
 
 static int
 run_job(struct store *st, struct writer_job *j, int64_t now, struct merr *err)
@@ -44,7 +100,48 @@ run_job(struct store *st, struct writer_job *j, int64_t now, struct merr *err)
     return merr_set(err, MERR_INVALID, "unknown job kind");
 }
 
-/* One transaction for the whole batch; every job gets rc and result. */
+/*
+ * Run every job of the batch in the open transaction.  With savepoints,
+ * a job that fails is undone alone; without, the first failure stops
+ * the batch (rc of that job) and the caller rolls everything back.
+ */
+static int
+run_jobs(struct writer *w, struct writer_job *batch, int64_t now,
+         bool savepoints)
+{
+    struct merr err = {0};
+    int rc = 0;
+
+    for (struct writer_job *j = batch; j != NULL; j = j->next) {
+        if (savepoints) {
+            j->rc = store_sig_savepoint(w->st, &err);
+            if (j->rc != 0) {
+                return j->rc;
+            }
+        }
+        j->rc = run_job(w->st, j, now, &err);
+        if (j->rc != 0) {
+            log_error("%s", err.msg);
+            if (!savepoints) {
+                return j->rc;
+            }
+            store_sig_rollback_to(w->st);
+        } else if (savepoints) {
+            rc = store_sig_release(w->st, &err);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+    }
+    return rc;
+}
+
+/*
+ * One transaction for the whole batch; every job gets rc and result.
+ * The common case runs without savepoints (two statements fewer per
+ * job); if a job fails, the batch is rolled back and run again with a
+ * savepoint around each job, so that only the failing one is lost.
+ */
 static void
 run_batch(struct writer *w, struct writer_job *batch)
 {
@@ -55,37 +152,35 @@ run_batch(struct writer *w, struct writer_job *batch)
     size_t n = 0;
     int rc;
 
-    rc = store_begin(w->st, &err);
     for (j = batch; j != NULL; j = j->next) {
         n++;
-        j->rc = rc;
+    }
+    rc = store_begin(w->st, &err);
+    if (rc == 0) {
+        rc = run_jobs(w, batch, now, false);
         if (rc != 0) {
-            continue;
-        }
-        j->rc = store_sig_savepoint(w->st, &err);
-        if (j->rc == 0) {
-            j->rc = run_job(w->st, j, now, &err);
-            if (j->rc == 0) {
-                j->rc = store_sig_release(w->st, &err);
-            } else {
-                log_error("%s", err.msg);
-                store_sig_rollback_to(w->st);
+            store_rollback(w->st);
+            rc = store_begin(w->st, &err);
+            if (rc == 0) {
+                rc = run_jobs(w, batch, now, true);
             }
         }
     }
     if (rc == 0) {
         rc = store_commit(w->st, &err);
-        if (rc != 0) {
-            store_rollback(w->st);
-        }
     }
     if (rc != 0) {
+        store_rollback(w->st);
         log_error("group commit of %zu: %s", n, err.msg);
         for (j = batch; j != NULL; j = j->next) {
             j->rc = MERR_DB;
         }
-    } else {
-        metrics_commit(util_clock() - t0, n);
+        return;
+    }
+    metrics_commit(util_clock() - t0, n);
+    w->frames_since_checkpoint += n;
+    if (w->frames_since_checkpoint >= WRITER_CHECKPOINT_JOBS) {
+        wake_checkpointer(w);
     }
 }
 
@@ -129,10 +224,22 @@ writer_start(const char *path, struct writer **out, struct merr *err)
     w = xcalloc(1, sizeof(*w));
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    pthread_cond_init(&w->ckpt_cv, NULL);
     rc = store_open(path, 0, &w->st, err);
+    if (rc == 0) {
+        rc = store_open(path, 0, &w->ckpt_st, err);
+    }
+    if (rc == 0) {
+        rc = store_sig_manual_checkpoints(w->st, err);
+    }
     if (rc != 0) {
         goto out;
     }
+    if (pthread_create(&w->ckpt_thread, NULL, checkpointer_main, w) != 0) {
+        rc = merr_set(err, MERR_IO, "cannot start the checkpoint thread");
+        goto out;
+    }
+    w->ckpt_started = true;
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         rc = merr_set(err, MERR_IO, "cannot start the writer thread");
         goto out;
@@ -141,7 +248,16 @@ writer_start(const char *path, struct writer **out, struct merr *err)
     w = NULL;
 out:
     if (w != NULL) {
+        if (w->ckpt_started) {
+            pthread_mutex_lock(&w->mu);
+            w->joined = true;
+            pthread_cond_signal(&w->ckpt_cv);
+            pthread_mutex_unlock(&w->mu);
+            pthread_join(w->ckpt_thread, NULL);
+        }
+        store_close(w->ckpt_st);
         store_close(w->st);
+        pthread_cond_destroy(&w->ckpt_cv);
         pthread_cond_destroy(&w->cv);
         pthread_mutex_destroy(&w->mu);
         free(w);
@@ -186,7 +302,11 @@ writer_stop(struct writer *w)
     pthread_mutex_unlock(&w->mu);
     /* the thread drains the queue before it exits */
     pthread_join(w->thread, NULL);
+    pthread_mutex_lock(&w->mu);
     w->joined = true;
+    pthread_cond_signal(&w->ckpt_cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->ckpt_thread, NULL);
 }
 
 void
@@ -196,7 +316,9 @@ writer_free(struct writer *w)
         return;
     }
     writer_stop(w);
-    store_close(w->st);
+    store_close(w->ckpt_st);
+    store_close(w->st); /* the last connection: SQLite checkpoints */
+    pthread_cond_destroy(&w->ckpt_cv);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     free(w);
