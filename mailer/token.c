@@ -18,6 +18,23 @@
 #define TOKEN_TAG_LEN 16
 
 void
+token_sha256_hex(const void *p, size_t n, char out[TOKEN_SHA256_HEX])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char d[32];
+
+    /* gnutls_hash_fast only fails for an unknown algorithm */
+    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, p, n, d) != 0) {
+        memset(d, 0, sizeof(d));
+    }
+    for (size_t i = 0; i < sizeof(d); i++) {
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+void
 token_hmac(const void *key, size_t keylen, const void *p, size_t n,
            unsigned char out[32])
 {

@@ -117,6 +117,11 @@ struct token_der {
 int token_verify_cert(const struct token_der *chain, size_t n, const char *host,
                       const char *cafile, struct merr *err);
 
+/* SHA-256 of p[0..n) as 64 lower-case hex digits plus NUL (content
+ * hashes of appeal files; not keyed). */
+#define TOKEN_SHA256_HEX 65
+void token_sha256_hex(const void *p, size_t n, char out[TOKEN_SHA256_HEX]);
+
 /* Constant-time comparison of n bytes: true if equal. */
 bool token_equal(const void *a, const void *b, size_t n);
 

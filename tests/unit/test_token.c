@@ -256,6 +256,19 @@ test_token_verify_cert_message(void **state)
     free(der);
 }
 
+static void
+test_token_sha256_vector(void **state)
+{
+    char hex[TOKEN_SHA256_HEX];
+
+    (void)state;
+    /* FIPS 180-2 appendix B.1 */
+    token_sha256_hex("abc", 3, hex);
+    assert_string_equal(
+        hex,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 int
 main(void)
 {
@@ -268,6 +281,7 @@ main(void)
         cmocka_unit_test(test_token_webhook_several),
         cmocka_unit_test(test_token_verify_cert),
         cmocka_unit_test(test_token_verify_cert_message),
+        cmocka_unit_test(test_token_sha256_vector),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
