@@ -34,7 +34,7 @@ struct appeal {
     char *template_name;
     char **lists;
     size_t nlists;
-    char **languages; /* as written, normalised BCP 47 */
+    char **languages; /* normalised BCP 47 case (pt-BR, zh-Hant) */
     size_t nlanguages;
     char *default_language;
     json_t *fallback;   /* object, or NULL */
@@ -66,13 +66,30 @@ void appeal_free(struct appeal *a);
  * The appeal language a subscriber with language tag lang (may be "" or
  * NULL) gets: the exact tag, else the fallback map, else the primary
  * subtag (pt-BR -> pt), else default_language.  *fell_back (may be NULL)
- * is true unless it was the exact tag.  Borrowed from a.
+ * is true unless it was the exact tag.  Borrowed from a: always an
+ * element of a->languages, so callers may compare pointers.
  */
 const char *appeal_language(const struct appeal *a, const char *lang,
                             bool *fell_back);
 
 /* true if lang is one of the appeal's languages. */
 bool appeal_has_language(const struct appeal *a, const char *lang);
+
+/*
+ * The case object of one language (case.LANG), or NULL when the appeal
+ * has none.  Borrowed from a.
+ */
+json_t *appeal_case_lang(const struct appeal *a, const char *lang);
+
+/* true if case member KEY (value v) is one of the per-language objects
+ * rather than a field shared by all languages. */
+bool appeal_case_is_language_key(const struct appeal *a, const char *key,
+                                 const json_t *v);
+
+/* true if petition FIELD ("title", "text", "target") has a text for
+ * lang itself (a single string counts for every language). */
+bool appeal_petition_has(const struct appeal *a, const char *field,
+                         const char *lang);
 
 /*
  * Petition texts for one of the appeal's languages, falling back to the
