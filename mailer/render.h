@@ -35,8 +35,9 @@ struct render_recipient {
 struct render_out {
     struct buf subject;
     struct buf preheader;
-    struct buf text; /* text/plain, LF line ends, wrapped at 72 */
-    struct buf html; /* text/html, the whole document */
+    struct buf text;    /* text/plain, LF line ends, wrapped at 72 */
+    struct buf html;    /* text/html, the whole document */
+    struct buf scratch; /* render's own working space */
 };
 
 void render_out_init(struct render_out *o);
@@ -61,5 +62,24 @@ void render_set_free(struct render_set *rs);
 int render_message(const struct render_set *rs, const char *lang,
                    const struct render_recipient *r, struct render_out *out,
                    struct merr *err);
+
+/* What check needs to know of one language's templates. */
+struct render_lang_info {
+    bool sign_in_text; /* {{sign_url}} reaches the text part */
+    bool sign_in_html;
+    bool unsub_in_text; /* {{unsubscribe_url}} reaches the text part */
+    bool unsub_in_html;
+    size_t subject_columns; /* characters, without recipient values */
+};
+
+/*
+ * Compile the templates of one language of appeal a alone, as
+ * render_set_new would, and describe them in *info.  Lets check report
+ * every language's problem instead of the first.  Same errors as
+ * render_set_new.
+ */
+int render_check_language(const struct appeal *a, const struct config *cfg,
+                          const char *lang, struct render_lang_info *info,
+                          struct merr *err);
 
 #endif
