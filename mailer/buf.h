@@ -19,6 +19,7 @@
 #define TOCSIN_MAX_WEBHOOK_BODY (64 * 1024)
 #define TOCSIN_MAX_MAILBOX_MSG  (32 * 1024 * 1024)
 #define TOCSIN_MAX_REPLY        1024
+#define TOCSIN_MAX_REPORT       (16 * 1024 * 1024)
 
 struct buf {
     char *data; /* NUL-terminated; NULL until the first add */

@@ -205,7 +205,16 @@ static const struct cmd_def commands[] = {
      "\n"
      "Without APPEAL, one line per appeal.  For one appeal: deliveries by\n"
      "state, bounces, complaints, unsubscribes, signatures, conversion, all\n"
-     "per language; top domains and bounce reasons; signatures per hour.\n"
+     "per language; top domains and bounce reasons; signatures per hour;\n"
+     "first and last send, duration and rate.  Reads the database only.\n"
+     "\n"
+     "  --format F     text (default), csv (one row per language), json\n"
+     "                 (keys named after the figures), html (one page to\n"
+     "                 open, print or send; no script, no outside file)\n"
+     "  --json         the same as --format json\n"
+     "  --output FILE  write FILE (mode 0600) instead of standard output\n"
+     "\n"
+     "An unknown APPEAL exits 66.\n"
      "\n"
      "example: tocsin report 2026-014 --format html --output report.html\n"},
     {"signatures", cmd_signatures, NEED_DB,
