@@ -230,7 +230,10 @@ process_line(struct csvio_reader *r, const char *p, size_t n)
     if (csv_parse(&r->parser, p, n, on_field, on_record, r) != n &&
         r->rc == 0) {
         return fail(r, MERR_PARSE, lineno, "%s",
-                    csv_strerror(csv_error(&r->parser)));
+                    csv_error(&r->parser) == CSV_EPARSE
+                        ? "malformed quoting (a quote inside an unquoted "
+                          "field, or text after a closing quote)"
+                        : csv_strerror(csv_error(&r->parser)));
     }
     r->line++;
     return r->rc;
@@ -362,8 +365,11 @@ csvio_reader_new(const char *origin, const char *encoding,
             goto out;
         }
     }
-    /* STRICT_FINI: an unterminated quote at the end is an error */
-    if (csv_init(&r->parser, CSV_APPEND_NULL | CSV_STRICT_FINI) != 0) {
+    /* STRICT: a quote inside an unquoted field or text after a closing
+     * quote is an error, not a guess; STRICT_FINI (which needs STRICT):
+     * so is a quote still open at the end */
+    if (csv_init(&r->parser, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI) !=
+        0) {
         rc = merr_set(err, MERR_NOMEM, "csv_init failed");
         goto out;
     }

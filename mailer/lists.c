@@ -48,6 +48,28 @@ static const struct {
     {"consent", LISTS_CONSENT},
     {"optin", LISTS_CONSENT},
     {"status", LISTS_STATUS},
+    /* what German, French, Spanish and Portuguese exports call them */
+    {"courriel", LISTS_EMAIL},
+    {"correo", LISTS_EMAIL},
+    {"correoelectronico", LISTS_EMAIL},
+    {"vorname", LISTS_FIRST_NAME},
+    {"pr\xc3\xa9nom", LISTS_FIRST_NAME},
+    {"prenom", LISTS_FIRST_NAME},
+    {"nachname", LISTS_LAST_NAME},
+    {"nom", LISTS_LAST_NAME},
+    {"apellido", LISTS_LAST_NAME},
+    {"apellidos", LISTS_LAST_NAME},
+    {"sobrenome", LISTS_LAST_NAME},
+    {"sprache", LISTS_LANGUAGE},
+    {"langue", LISTS_LANGUAGE},
+    {"idioma", LISTS_LANGUAGE},
+    {"land", LISTS_COUNTRY},
+    {"pays", LISTS_COUNTRY},
+    {"pais", LISTS_COUNTRY},
+    {"pa\xc3\xads", LISTS_COUNTRY},
+    {"einwilligung", LISTS_CONSENT},
+    {"consentement", LISTS_CONSENT},
+    {"consentimiento", LISTS_CONSENT},
 };
 
 static const char *const field_names[] = {
