@@ -38,7 +38,8 @@ static const struct cmd_def commands[] = {
      "Load subscribers into LIST (created if new).  The header row names the\n"
      "columns (email required; name or first name + last name, language,\n"
      "country, consent optional; other columns are kept as attributes).\n"
-     "Comma, semicolon or tab; UTF-8 with or without BOM.\n"
+     "Comma, semicolon or tab; UTF-8 with or without BOM.  FILE may be -\n"
+     "for standard input.\n"
      "\n"
      "By default a file with any bad row imports nothing and every bad row\n"
      "is reported as FILE:LINE: reason (exit 65).\n"
@@ -65,7 +66,8 @@ static const struct cmd_def commands[] = {
      "\n"
      "Write LIST as CSV to standard output (email, name, language, country,\n"
      "consent, status, then attributes).  Cells that a spreadsheet would\n"
-     "run as a formula (starting with =, +, - or @) are neutralised.\n"
+     "run as a formula (starting with =, +, -, @, tab or CR) get a ' in\n"
+     "front; import removes it again.\n"
      "\n"
      "example: tocsin export supporters > supporters.csv\n"},
     {"suppress", cmd_suppress, NEED_DB | NEED_SECRETS,

@@ -248,7 +248,12 @@ store_forget(struct store *st, const char *email_key, const char *hash,
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = store_begin(st, err);
+    /* erased means erased: deleted content is overwritten with zeros,
+     * not left in free pages */
+    rc = store_exec(st, "PRAGMA secure_delete=ON", err);
+    if (rc == 0) {
+        rc = store_begin(st, err);
+    }
     if (rc != 0) {
         return rc;
     }
@@ -294,6 +299,13 @@ store_forget(struct store *st, const char *email_key, const char *hash,
     }
     if (rc == 0) {
         rc = store_commit(st, err);
+    }
+    if (rc == 0) {
+        /* older page images in the WAL still hold the person: copy the
+         * zeroed pages back and empty the WAL.  Busy readers may keep
+         * some frames; the next checkpoint overwrites them. */
+        (void)sqlite3_wal_checkpoint_v2(st->db, NULL,
+                                        SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     }
 out:
     if (rc != 0) {

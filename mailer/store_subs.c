@@ -428,9 +428,12 @@ store_list_attr_keys(struct store *st, int64_t list_id, char ***keys, size_t *n,
                      struct merr *err)
 {
     static const char sql[] =
+        /* by first use: the first subscriber that has the key, then the
+         * key's place in that subscriber's object */
         "SELECT j.key FROM list_members m"
         " JOIN subscribers s ON s.id = m.subscriber_id, json_each(s.attrs) j"
-        " WHERE m.list_id = ? GROUP BY j.key ORDER BY min(s.id), j.key";
+        " WHERE m.list_id = ? GROUP BY j.key"
+        " ORDER BY min(s.id * 4294967296 + j.id)";
     sqlite3_stmt *s = NULL;
     char **out = NULL;
     size_t count = 0;
