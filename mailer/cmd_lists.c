@@ -56,7 +56,7 @@ counts(struct show *sh, int64_t id, const char *what, const char *label,
 }
 
 static int
-show_list(void *arg, const struct store_list_info *l)
+show_list(void *arg, const struct store_list_summary *l)
 {
     struct show *sh = arg;
     json_t *obj = NULL;

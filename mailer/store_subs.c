@@ -350,14 +350,14 @@ store_subscriber_upsert(struct store *st, int64_t list_id,
 
 int
 store_lists_each(struct store *st,
-                 int (*fn)(void *arg, const struct store_list_info *l),
+                 int (*fn)(void *arg, const struct store_list_summary *l),
                  void *arg, struct merr *err)
 {
     static const char sql[] =
         "SELECT l.id, l.name, l.trusted, l.created,"
         " (SELECT count(*) FROM list_members m WHERE m.list_id = l.id)"
         " FROM lists l ORDER BY l.name";
-    struct store_list_info l;
+    struct store_list_summary l;
     sqlite3_stmt *s = NULL;
     int rc;
 

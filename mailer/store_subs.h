@@ -85,7 +85,7 @@ int store_subscriber_upsert(struct store *st, int64_t list_id,
                             enum store_upsert *result, struct merr *err);
 
 /* One list, for store_lists_each (borrowed for the call). */
-struct store_list_info {
+struct store_list_summary {
     int64_t id;
     const char *name;
     bool trusted;
@@ -98,7 +98,7 @@ struct store_list_info {
  * that stops the walk and is returned.  MERR_DB.
  */
 int store_lists_each(struct store *st,
-                     int (*fn)(void *arg, const struct store_list_info *l),
+                     int (*fn)(void *arg, const struct store_list_summary *l),
                      void *arg, struct merr *err);
 
 /*
