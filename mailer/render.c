@@ -1,8 +1,8 @@
 /*
- * render: an appeal's template set compiled once per language, and one
- * recipient's subject, preheader, text and HTML.  The only file that
- * includes cmark.  Reads the template files in render_set_new and does
- * no I/O after that.
+ * render: an appeal's template set compiled once per language (one
+ * recipient's message is rendered from it by render_emit.c; the text
+ * part's wrapping is render_text.c).  The only file that includes cmark.
+ * Reads the template files in render_set_new and does no I/O after that.
  *
  * How recipients stay cheap: per language, the templates are filled once
  * with the language's context in which every recipient value is a
@@ -26,61 +26,7 @@
 #include "template.h"
 #include "util.h"
 
-#define RENDER_MAX_ATTRS    5
-#define RENDER_MAX_VARIANTS (1u << (1 + RENDER_MAX_ATTRS))
-
 enum esc { ESC_NONE, ESC_MD, ESC_HTML };
-
-struct render_variant {
-    struct render_segstr subject;
-    struct render_segstr preheader;
-    struct render_segstr html;
-    struct render_pieces text;
-};
-
-struct render_lang {
-    char *tag;
-    char *path; /* templates/NAME/LANG.md */
-    struct template *subject;
-    struct template *preheader; /* NULL when there is none */
-    struct template *body;
-    struct render_variant *variants; /* 1 << (1 + nattrs) */
-};
-
-struct render_set {
-    char *dir; /* templates/NAME */
-    char *layout_path;
-    struct template *layout;
-    struct buf sources; /* every source read, scanned for attributes */
-    char *attrs[RENDER_MAX_ATTRS];
-    size_t nattrs;
-    size_t nvariants;
-    struct render_lang *langs;
-    size_t nlangs;
-};
-
-void
-render_out_init(struct render_out *o)
-{
-    buf_init(&o->subject, TOCSIN_MAX_LINE);
-    buf_init(&o->preheader, TOCSIN_MAX_LINE);
-    buf_init(&o->text, TOCSIN_MAX_RENDER);
-    buf_init(&o->html, TOCSIN_MAX_RENDER);
-    buf_init(&o->scratch, TOCSIN_MAX_RENDER);
-}
-
-void
-render_out_release(struct render_out *o)
-{
-    if (o == NULL) {
-        return;
-    }
-    buf_release(&o->subject);
-    buf_release(&o->preheader);
-    buf_release(&o->text);
-    buf_release(&o->html);
-    buf_release(&o->scratch);
-}
 
 /* ---- escaping -------------------------------------------------------- */
 
@@ -124,82 +70,57 @@ render_md_escape(struct buf *out, const char *s, size_t n)
     return rc;
 }
 
+/* Copy s without U+E000, the lead of our markers (render_int.h): a value
+ * must never be taken for a recipient value. */
 static int
-html_escape(struct buf *out, const char *s, size_t n)
+strip_markers(struct buf *out, const char *s)
 {
-    size_t start = 0;
+    const char *p = s;
+    const char *hit;
     int rc = 0;
 
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const char *rep = NULL;
-
-        switch (s[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
-            break;
-        }
-        if (rep != NULL) {
-            rc = buf_add(out, s + start, i - start);
-            if (rc == 0) {
-                rc = buf_adds(out, rep);
-            }
-            start = i + 1;
-        }
+    for (hit = strstr(p, "\xEE\x80\x80"); rc == 0 && hit != NULL;
+         hit = strstr(p, "\xEE\x80\x80")) {
+        rc = buf_add(out, p, (size_t)(hit - p));
+        p = hit + 3;
     }
-    return rc == 0 ? buf_add(out, s + start, n - start) : rc;
-}
-
-/* One line for a header or the text part: control characters (CR and
- * LF above all, RFC 5322 section 2.2) become spaces. */
-static int
-plain_copy(struct buf *out, const char *s, size_t n)
-{
-    size_t start = 0;
-    int rc = 0;
-
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c == 0x7f) {
-            rc = buf_add(out, s + start, i - start);
-            if (rc == 0) {
-                rc = buf_addc(out, ' ');
-            }
-            start = i + 1;
-        }
-    }
-    return rc == 0 ? buf_add(out, s + start, n - start) : rc;
+    return rc == 0 ? buf_adds(out, p) : rc;
 }
 
 static json_t *
 esc_string(const char *s, int esc)
 {
+    struct buf raw, b;
+    json_t *j;
+
+    buf_init(&raw, TOCSIN_MAX_RENDER);
+    buf_init(&b, TOCSIN_MAX_RENDER);
+    (void)strip_markers(&raw, s);
+    if (esc == ESC_NONE) {
+        j = json_string(buf_str(&raw));
+    } else {
+        if (esc == ESC_MD) {
+            (void)render_md_escape(&b, buf_str(&raw), raw.len);
+        } else {
+            (void)render_html_escape(&b, buf_str(&raw), raw.len);
+        }
+        j = json_string(buf_str(&b));
+    }
+    buf_release(&raw);
+    buf_release(&b);
+    return j;
+}
+
+/* The subject or preheader for the layout: HTML-escaped, its markers
+ * kept. */
+static json_t *
+html_string(const struct buf *u)
+{
     struct buf b;
     json_t *j;
 
-    if (esc == ESC_NONE) {
-        return json_string(s);
-    }
     buf_init(&b, TOCSIN_MAX_RENDER);
-    if (esc == ESC_MD) {
-        (void)render_md_escape(&b, s, strlen(s));
-    } else {
-        (void)html_escape(&b, s, strlen(s));
-    }
+    (void)render_html_escape(&b, buf_str(u), u->len);
     j = json_string(buf_str(&b));
     buf_release(&b);
     return j;
@@ -357,6 +278,10 @@ load_partial(void *arg, const char *name, struct buf *out, struct merr *err)
     (void)snprintf(path, strlen(la->rs->dir) + strlen(name) + 2, "%s/%s",
                    la->rs->dir, name);
     rc = util_read_file(path, TOCSIN_MAX_TEMPLATE, out, err);
+    if (rc == 0 &&
+        !util_utf8_valid(out->data + before, out->len - before, NULL)) {
+        rc = merr_set(err, MERR_PARSE, "%s: not UTF-8", path);
+    }
     if (rc == MERR_NOINPUT) {
         /* an appeal must not lose a paragraph silently */
         rc = merr_set(err, MERR_NOINPUT, "%s: no such partial", path);
@@ -582,7 +507,7 @@ one_line(const struct buf *in, struct buf *out)
     size_t n;
 
     buf_reset(out);
-    (void)plain_copy(out, buf_str(in), in->len);
+    (void)render_plain_copy(out, buf_str(in), in->len);
     if (out->len == 0) {
         return;
     }
@@ -645,7 +570,7 @@ variant_build(const struct render_set *rs, const struct appeal *a,
     if (rc == 0) {
         one_line(&t, &u);
         render_segstr_cut(buf_str(&u), u.len, false, &v->subject);
-        json_object_set_new(html, "subject", esc_string(buf_str(&u), ESC_HTML));
+        json_object_set_new(html, "subject", html_string(&u));
         buf_reset(&u);
         if (rl->preheader != NULL) {
             rc = fill(rl->preheader, raw, &t, err);
@@ -654,8 +579,7 @@ variant_build(const struct render_set *rs, const struct appeal *a,
     }
     if (rc == 0) {
         render_segstr_cut(buf_str(&u), u.len, false, &v->preheader);
-        json_object_set_new(html, "preheader",
-                            esc_string(buf_str(&u), ESC_HTML));
+        json_object_set_new(html, "preheader", html_string(&u));
         rc = fill(rl->body, raw, &t, err);
     }
     if (rc == 0) {
@@ -841,166 +765,5 @@ render_check_language(const struct appeal *a, const struct config *cfg,
         }
     }
     render_set_free(rs);
-    return 0;
-}
-
-/* ---- per recipient ------------------------------------------------------ */
-
-struct values {
-    const char *v[DYN_ATTR0 + RENDER_MAX_ATTRS];
-    char num[RENDER_MAX_ATTRS][32];
-    json_t *attrs;
-};
-
-static int
-put_value(struct buf *out, const struct values *vals,
-          const struct render_seg *sg)
-{
-    const char *s =
-        sg->dyn < DYN_ATTR0 + RENDER_MAX_ATTRS ? vals->v[sg->dyn] : NULL;
-    size_t n;
-    int rc;
-
-    if (s == NULL) {
-        s = "";
-    }
-    n = strlen(s);
-    switch (sg->mode) {
-    case MODE_HTML:
-        if (sg->dyn == DYN_NAME || sg->dyn >= DYN_ATTR0) {
-            /* a name may mix directions: isolate it (HTML bdi) */
-            rc = buf_add(out, "<bdi>", 5);
-            if (rc == 0) {
-                rc = html_escape(out, s, n);
-            }
-            return rc == 0 ? buf_add(out, "</bdi>", 6) : rc;
-        }
-        return html_escape(out, s, n);
-    case MODE_ATTR:
-        return html_escape(out, s, n);
-    default:
-        return plain_copy(out, s, n);
-    }
-}
-
-static int
-emit(struct buf *out, const struct render_segstr *ss, const struct values *v)
-{
-    int rc = 0;
-
-    for (size_t i = 0; rc == 0 && i < ss->nsegs; i++) {
-        const struct render_seg *sg = &ss->segs[i];
-
-        if (sg->dyn < 0) {
-            rc = buf_add(out, ss->data + sg->off, sg->len);
-        } else {
-            rc = put_value(out, v, sg);
-        }
-    }
-    return rc;
-}
-
-static unsigned
-values_init(const struct render_set *rs, const struct render_recipient *r,
-            struct values *v)
-{
-    unsigned mask = 0;
-
-    memset(v, 0, sizeof(*v));
-    v->v[DYN_NAME] = r->name != NULL ? r->name : "";
-    v->v[DYN_EMAIL] = r->email != NULL ? r->email : "";
-    v->v[DYN_SIGN] = r->sign_url != NULL ? r->sign_url : "";
-    v->v[DYN_UNSUB] = r->unsubscribe_url != NULL ? r->unsubscribe_url : "";
-    mask |= v->v[DYN_NAME][0] != '\0' ? 1u : 0u;
-    if (rs->nattrs > 0 && r->attrs_json != NULL) {
-        v->attrs = json_loads(r->attrs_json, 0, NULL);
-    }
-    for (size_t i = 0; i < rs->nattrs; i++) {
-        json_t *a = json_object_get(v->attrs, rs->attrs[i]);
-        const char *s = "";
-
-        if (json_is_string(a)) {
-            s = json_string_value(a);
-        } else if (json_is_integer(a)) {
-            (void)snprintf(v->num[i], sizeof(v->num[i]),
-                           "%" JSON_INTEGER_FORMAT, json_integer_value(a));
-            s = v->num[i];
-        } else if (json_is_real(a)) {
-            (void)snprintf(v->num[i], sizeof(v->num[i]), "%g",
-                           json_real_value(a));
-            s = v->num[i];
-        } else if (json_is_true(a)) {
-            s = "true";
-        }
-        v->v[DYN_ATTR0 + i] = s;
-        mask |= s[0] != '\0' ? (2u << i) : 0u;
-    }
-    return mask;
-}
-
-static int
-emit_text(struct render_out *out, const struct render_pieces *pc,
-          const struct values *v)
-{
-    int rc = 0;
-
-    for (size_t i = 0; rc == 0 && i < pc->n; i++) {
-        const struct render_piece *p = &pc->v[i];
-
-        if (!p->para) {
-            rc = emit(&out->text, &p->s, v);
-            continue;
-        }
-        buf_reset(&out->scratch);
-        rc = emit(&out->scratch, &p->s, v);
-        if (rc == 0) {
-            rc = render_wrap(&out->text, buf_str(&out->scratch),
-                             out->scratch.len, p->prefix1, p->prefix2,
-                             RENDER_WIDTH);
-        }
-    }
-    return rc;
-}
-
-int
-render_message(const struct render_set *rs, const char *lang,
-               const struct render_recipient *r, struct render_out *out,
-               struct merr *err)
-{
-    const struct render_lang *rl = NULL;
-    const struct render_variant *var;
-    struct values v;
-    unsigned mask;
-    int rc;
-
-    for (size_t i = 0; i < rs->nlangs && rl == NULL; i++) {
-        if (strcmp(rs->langs[i].tag, lang) == 0) {
-            rl = &rs->langs[i];
-        }
-    }
-    if (rl == NULL) {
-        return merr_set(err, MERR_INVALID, "no template for language \"%s\"",
-                        lang);
-    }
-    mask = values_init(rs, r, &v);
-    var = &rl->variants[mask];
-    buf_reset(&out->subject);
-    buf_reset(&out->preheader);
-    buf_reset(&out->text);
-    buf_reset(&out->html);
-    rc = emit(&out->subject, &var->subject, &v);
-    if (rc == 0) {
-        rc = emit(&out->preheader, &var->preheader, &v);
-    }
-    if (rc == 0) {
-        rc = emit_text(out, &var->text, &v);
-    }
-    if (rc == 0) {
-        rc = emit(&out->html, &var->html, &v);
-    }
-    json_decref(v.attrs);
-    if (rc != 0) {
-        return merr_set(err, MERR_LIMIT, "%s: message too large", rl->path);
-    }
     return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "template.h"
 
 #define RENDER_WIDTH 72
 
@@ -26,6 +27,8 @@
 #define RENDER_MARK_LEAD_PCT "%EE%80%80%EE%84%"
 #define RENDER_URL_PREFIX    "https://tocsin.invalid/"
 #define RENDER_MAX_MARKS     64
+
+#define RENDER_MAX_ATTRS 5
 
 /* The values a message is filled with per recipient. */
 enum render_dyn {
@@ -105,5 +108,42 @@ int render_wrap(struct buf *out, const char *s, size_t n, const char *p1,
 
 /* Columns of s[0..n): UTF-8 characters. */
 size_t render_columns(const char *s, size_t n);
+
+/* HTML text and attribute escaping (& < > " ').  MERR_LIMIT. */
+int render_html_escape(struct buf *out, const char *s, size_t n);
+
+/* One line for a header or the text part: control characters (CR and LF
+ * above all) become spaces.  MERR_LIMIT. */
+int render_plain_copy(struct buf *out, const char *s, size_t n);
+
+/* ---- the compiled set (render.c builds it, render_emit.c reads it) ---- */
+
+struct render_variant {
+    struct render_segstr subject;
+    struct render_segstr preheader;
+    struct render_segstr html;
+    struct render_pieces text;
+};
+
+struct render_lang {
+    char *tag;
+    char *path; /* templates/NAME/LANG.md */
+    struct template *subject;
+    struct template *preheader; /* NULL when there is none */
+    struct template *body;
+    struct render_variant *variants; /* 1 << (1 + nattrs) */
+};
+
+struct render_set {
+    char *dir; /* templates/NAME */
+    char *layout_path;
+    struct template *layout;
+    struct buf sources; /* every source read, scanned for attributes */
+    char *attrs[RENDER_MAX_ATTRS];
+    size_t nattrs;
+    size_t nvariants;
+    struct render_lang *langs;
+    size_t nlangs;
+};
 
 #endif

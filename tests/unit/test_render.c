@@ -21,6 +21,7 @@ static const char appeal_json[] =
     " \"case\": {\"name\": \"Leila <b>H</b>\","
     "   \"en\": {\"summary\": \"Held *since* [May](http://x.test) &amp; "
     "<i>more</i>\\n# not a heading\", \"only_en\": \"from en\","
+    "     \"fake\": \"x\\uE000\\uE100y\","
     "     \"list\": [\"one\", \"two\"]},"
     "   \"fr\": {\"summary\": \"Détenue\"},"
     "   \"ar\": {\"summary\": \"محتجزة\", \"only_en\": \"عربي\"}},"
@@ -38,7 +39,7 @@ static const char body[] =
     "\n"
     "{{case.summary}}\n"
     "\n"
-    "Only: {{case.only_en}}. City: {{subscriber.city}}.\n"
+    "Only: {{case.only_en}}. City: {{subscriber.city}}. {{case.fake}}\n"
     "\n"
     "{{#case.list}}\n"
     "- {{.}}\n"
@@ -188,6 +189,9 @@ test_render_literal_values(void **state)
                            "Held *since* [May](http://x.test) &amp;amp; "
                            "&lt;i&gt;more&lt;/i&gt;\n# not a heading"));
     assert_null(strstr(buf_str(&o.html), "<h1>"));
+    /* a case value cannot pose as a recipient value */
+    assert_non_null(strstr(buf_str(&o.text), "x\xEE\x84\x80y"));
+    assert_null(strstr(buf_str(&o.text), "x" EVIL "y"));
     assert_non_null(strstr(buf_str(&o.text),
                            "Held *since* [May](http://x.test) &amp; "
                            "<i>more</i>"));
