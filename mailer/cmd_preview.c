@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "appeal.h"
 #include "cmd.h"
 #include "render.h"
@@ -125,16 +126,19 @@ subscriber_recipient(struct tocsin_ctx *ctx, const struct appeal *a,
                      char *sign, char *unsub, size_t size, const char **lang)
 {
     char tok[TOKEN_MAX];
-    char *key = xstrdup(email);
+    struct address addr;
     bool fell_back = false;
-    bool member = false;
+    bool member = false, reachable = false;
     int64_t seq = 0;
     int rc;
 
-    /* the mailbox identity: the address lower-cased */
-    util_lower(key);
-    rc = store_subscriber_find(ctx->store, key, sub, &ctx->err);
-    free(key);
+    /* the mailbox identity, as import keeps it */
+    rc = address_parse(email, strlen(email), &addr, &ctx->err);
+    if (rc != 0) {
+        merr_prefix(&ctx->err, "%s", email);
+        return rc;
+    }
+    rc = store_subscriber_find(ctx->store, addr.key, sub, &ctx->err);
     if (rc == MERR_NOTFOUND) {
         return merr_set(&ctx->err, MERR_NOTFOUND, "no subscriber %s", email);
     }
@@ -143,7 +147,7 @@ subscriber_recipient(struct tocsin_ctx *ctx, const struct appeal *a,
     }
     if (rc == 0) {
         rc = store_audience_member(ctx->store, sub->id, a->lists, a->nlists,
-                                   &member, &ctx->err);
+                                   &member, &reachable, &ctx->err);
     }
     if (rc != 0) {
         return rc;
@@ -159,6 +163,8 @@ subscriber_recipient(struct tocsin_ctx *ctx, const struct appeal *a,
         printf("note: %s is not on the appeal's lists: not mailed\n", email);
     } else if (strcmp(sub->status, "active") != 0) {
         printf("note: %s is %s: not mailed\n", email, sub->status);
+    } else if (!reachable) {
+        printf("note: %s is suppressed: not mailed\n", email);
     }
     return 0;
 }

@@ -180,16 +180,24 @@ store_audience_no_consent(struct store *st, char *const *lists, size_t nlists,
 
 int
 store_audience_member(struct store *st, int64_t id, char *const *lists,
-                      size_t nlists, bool *out, struct merr *err)
+                      size_t nlists, bool *member, bool *reachable,
+                      struct merr *err)
 {
-    static const char sql[] =
+    static const char on_lists[] =
         "SELECT count(*) FROM subscribers s WHERE " ON_LISTS " AND s.id = ?2";
+    static const char can_mail[] =
+        "SELECT count(*) FROM subscribers s WHERE "
+        "?1 IS NOT NULL AND s.id = ?2 AND " REACHABLE;
     char *names = lists_json(lists, nlists);
-    int64_t n = 0;
-    int rc = count_one(st, sql, names, id, &n, err);
+    int64_t n = 0, m = 0;
+    int rc = count_one(st, on_lists, names, id, &n, err);
 
+    if (rc == 0) {
+        rc = count_one(st, can_mail, names, id, &m, err);
+    }
     free(names);
-    *out = n > 0;
+    *member = n > 0;
+    *reachable = m > 0;
     return rc;
 }
 

@@ -46,9 +46,11 @@ void store_lang_counts_free(struct store_lang_count *c, size_t n);
 int store_audience_no_consent(struct store *st, char *const *lists,
                               size_t nlists, int64_t *out, struct merr *err);
 
-/* true in *out if subscriber id is on one of the lists.  MERR_DB. */
+/* Whether subscriber id is on one of the lists (*member) and reachable
+ * (active, not suppressed).  MERR_DB. */
 int store_audience_member(struct store *st, int64_t id, char *const *lists,
-                          size_t nlists, bool *out, struct merr *err);
+                          size_t nlists, bool *member, bool *reachable,
+                          struct merr *err);
 
 /* The seq the next appeal registered will get.  MERR_DB. */
 int store_audience_next_seq(struct store *st, int64_t *out, struct merr *err);

@@ -4,16 +4,15 @@
 set -eu
 LC_ALL=C TZ=UTC
 . "$E2E_DIR/lib.sh"
-need sqlite3 python3
+need python3
 
 ws=$(workspace)
 cp -r "$TOCSIN_SRC/templates" "$ws/"
 cp -r "$TOCSIN_SRC/tests/data/templates/broken" "$ws/templates/"
 cp -r "$TOCSIN_SRC/tests/data/appeals" "$ws/"
 cp -r "$TOCSIN_SRC/cases" "$ws/"
-# TODO(issue 2): seed with tocsin import once it is on main
-sqlite3 "$ws/tocsin.db" <"$TOCSIN_SRC/tests/data/appeal-audience.sql"
 cd "$ws"
+. "$TOCSIN_SRC/tests/data/appeal-audience.sh"
 
 # check --json APPEAL, expecting exit status $2; then the error codes
 # (sorted) in $E2E_TMP/errors and the warning codes in $E2E_TMP/warnings
@@ -77,8 +76,7 @@ assert_grep '^list "nosuch" does not exist' "$E2E_TMP/errors.txt"
 assert_grep '^list "lapsed" has nobody to mail \(1 member, none' "$E2E_TMP/errors.txt"
 assert_grep '^restricted appeal: list "supporters" is not trusted' "$E2E_TMP/errors.txt"
 assert_no_grep 'list "partners"' "$E2E_TMP/errors.txt"
-# TODO(issue 2): tocsin lists --trust supporters once it is on main
-sqlite3 "$ws/tocsin.db" "UPDATE lists SET trusted = 1 WHERE name = 'supporters'"
+expect_rc 0 lists --trust supporters
 check_json appeals/lists.json 65
 assert_eq "$(cat "$E2E_TMP/errors")" "list_empty list_missing list_untrusted"
 assert_no_grep 'supporters' "$E2E_TMP/errors.txt"

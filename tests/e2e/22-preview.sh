@@ -10,9 +10,8 @@ need sqlite3 python3
 ws=$(workspace)
 cp -r "$TOCSIN_SRC/templates" "$ws/"
 cp -r "$TOCSIN_SRC/cases" "$ws/"
-# TODO(issue 2): seed with tocsin import once it is on main
-sqlite3 "$ws/tocsin.db" <"$TOCSIN_SRC/tests/data/appeal-audience.sql"
 cd "$ws"
+. "$TOCSIN_SRC/tests/data/appeal-audience.sh"
 
 # Lines of the text part longer than 72 characters must be one word.
 check_wrap() {
@@ -98,7 +97,7 @@ assert_no_grep 'href="javascript' evil.html
 
 note "not mailed, unknown, usage"
 expect_rc 0 preview cases/example.json --email gone@example.fr
-assert_grep '^note: gone@example.fr is unsubscribed: not mailed$' "$E2E_TMP/out"
+assert_grep '^note: gone@example.fr is suppressed: not mailed$' "$E2E_TMP/out"
 expect_rc 0 preview cases/example.json --email p1@example.org
 assert_grep "^note: p1@example.org is not on the appeal's lists: not mailed$" "$E2E_TMP/out"
 expect_rc 66 preview cases/example.json --email nobody@example.org
