@@ -178,20 +178,39 @@ write_text(const struct report *r, struct buf *out)
     return rc != 0 ? rc : text_lists(r, out);
 }
 
-/* One RFC 4180 field, quoted by libcsv. */
+/*
+ * One RFC 4180 field, quoted by libcsv.  A cell starting with = + - @ or
+ * a control character is a formula to a spreadsheet (CSV injection): it
+ * gets a leading apostrophe, shown as text and never evaluated, as
+ * "tocsin signatures" does.
+ */
 static int
 csv_field(struct buf *out, const char *s)
 {
-    size_t need = csv_write(NULL, 0, s, strlen(s));
-    int rc = buf_grow(out, need + 1);
+    struct buf cell;
+    size_t need;
+    int rc;
 
+    buf_init(&cell, TOCSIN_MAX_FIELD);
+    if (s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL) {
+        rc = buf_addc(&cell, '\'');
+        rc = rc != 0 ? rc : buf_adds(&cell, s);
+        if (rc != 0) {
+            goto out;
+        }
+        s = buf_str(&cell);
+    }
+    need = csv_write(NULL, 0, s, strlen(s));
+    rc = buf_grow(out, need);
     if (rc != 0) {
-        return rc;
+        goto out;
     }
     (void)csv_write(out->data + out->len, need, s, strlen(s));
     out->len += need;
     out->data[out->len] = '\0';
-    return 0;
+out:
+    buf_release(&cell);
+    return rc;
 }
 
 static int

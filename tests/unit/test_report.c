@@ -348,6 +348,24 @@ test_report_list(void **state)
     assert_non_null(strstr(buf_str(&b), ",0,0,0,0,0,\r\n"));
     buf_release(&b);
     report_list_release(&l);
+
+    /* a title a spreadsheet would take for a formula stays text */
+    assert_int_equal(sqlite3_exec(((struct store *)*state)->db,
+                                  "UPDATE appeals SET title = '=1+1' "
+                                  "WHERE seq = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(report_list_load(*state, &l, &err), 0);
+    buf_init(&b, TOCSIN_MAX_REPORT);
+    assert_int_equal(report_list_write(&l, REPORT_CSV, &o, &b, &err), 0);
+    assert_non_null(strstr(buf_str(&b), "\"a-1\",\"'=1+1\","));
+    buf_release(&b);
+    report_list_release(&l);
+    assert_int_equal(sqlite3_exec(((struct store *)*state)->db,
+                                  "UPDATE appeals SET title = 'Free them' "
+                                  "WHERE seq = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
 }
 
 static void
