@@ -171,7 +171,7 @@ static const struct cmd_def commands[] = {
      "example: tocsin send cases/example.json --smtp smtp://relay:587\n"},
     {"serve", cmd_serve, NEED_DB | NEED_SECRETS,
      "web server: sign pages, unsubscribe, webhook, health, metrics",
-     "usage: tocsin serve [--listen ADDR:PORT] [--trust-proxy]\n"
+     "usage: tocsin serve [--listen ADDR:PORT] [--trust-proxy] [--threads N]\n"
      "\n"
      "Serve the sign and unsubscribe pages, the signature webhook\n"
      "(POST /hooks/signatures), /healthz and /metrics.  Default listen\n"
@@ -180,6 +180,7 @@ static const struct cmd_def commands[] = {
      "  --listen ADDR:PORT   address to listen on\n"
      "  --trust-proxy        take the client address from X-Forwarded-For\n"
      "                       (only behind your own reverse proxy)\n"
+     "  --threads N          HTTP threads (default: one per CPU)\n"
      "\n"
      "example: tocsin serve --listen 127.0.0.1:8080\n"},
     {"bounces", cmd_bounces, NEED_DB | NEED_SECRETS,
