@@ -13,6 +13,8 @@
 #include "web.h"
 #include "writer.h"
 
+struct cached_appeal;
+
 struct web {
     struct web_options opt;
     struct writer *writer;
@@ -23,7 +25,7 @@ struct web {
     struct store **idle; /* the ones not lent out */
     size_t nidle;
     pthread_mutex_t appeal_mu;       /* guards the parsed-appeal cache */
-    void *appeals;                   /* web_links.c's cache */
+    struct cached_appeal *appeals;   /* web_links.c's cache */
     struct server_canned *stored;    /* 200 {"status":"stored"} */
     struct server_canned *duplicate; /* 200 {"status":"duplicate"} */
 };

@@ -3,10 +3,14 @@
  * GET /u/TOKEN only show a page (mail scanners follow links: a GET never
  * changes anything); POST signs or unsubscribes, through the writer.  A
  * token that does not check, or names nobody, gets the same 404 page.
+ * The petition's texts come from the appeal file as registered (the
+ * appeals table's doc), parsed once per version and kept.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "appeal.h"
 #include "log.h"
 #include "metrics.h"
 #include "store_appeal.h"
@@ -59,27 +63,12 @@ not_found(struct server_exchange *x)
     web_page(x, 404, PAGES_NOT_FOUND, &v);
 }
 
-static bool
-is_rtl(const char *lang)
-{
-    static const char *const rtl[] = {"ar",  "fa", "he", "ur", "ps",
-                                      "ckb", "dv", "yi", "sd", "ug"};
-    size_t n = strcspn(lang, "-_");
-
-    for (size_t i = 0; i < TOCSIN_ARRAY_LEN(rtl); i++) {
-        if (strlen(rtl[i]) == n && strncmp(lang, rtl[i], n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static void
 view_of(const struct web *w, const struct link *l, struct pages_view *v)
 {
     memset(v, 0, sizeof(*v));
     v->lang = l->lang;
-    v->rtl = is_rtl(l->lang);
+    v->rtl = appeal_is_rtl(l->lang);
     v->org = w->opt.org_name;
     v->title = l->title != NULL ? l->title : "";
     v->text = l->text != NULL ? l->text : "";
@@ -87,16 +76,70 @@ view_of(const struct web *w, const struct link *l, struct pages_view *v)
     v->name = l->name != NULL ? l->name : "";
 }
 
-/* The petition's texts in the subscriber's language. */
+/* A parsed appeal, kept while its registered version does not change. */
+struct cached_appeal {
+    int64_t seq;
+    char *content_hash;
+    struct appeal *a; /* NULL when the registered doc does not parse */
+    struct cached_appeal *next;
+};
+
+/* The cache entry of row, parsed now if new or changed.  Call with
+ * appeal_mu held. */
+static struct cached_appeal *
+cached(struct web *w, const struct store_appeal *row)
+{
+    struct cached_appeal *c = w->appeals;
+    struct merr err = {0};
+    char origin[64];
+
+    while (c != NULL && c->seq != row->seq) {
+        c = c->next;
+    }
+    if (c != NULL && strcmp(c->content_hash, row->content_hash) == 0) {
+        return c;
+    }
+    if (c == NULL) {
+        c = xcalloc(1, sizeof(*c));
+        c->seq = row->seq;
+        c->next = w->appeals;
+        w->appeals = c;
+    }
+    free(c->content_hash);
+    appeal_free(c->a); /* nobody else holds it: the mutex is ours */
+    c->a = NULL;
+    c->content_hash = xstrdup(row->content_hash);
+    (void)snprintf(origin, sizeof(origin), "appeal %s", row->id);
+    if (appeal_parse(row->doc, strlen(row->doc), origin, &c->a, &err) != 0) {
+        log_warn("%s: pages show its title only", err.msg);
+    }
+    return c;
+}
+
+/* The petition's texts in the language the subscriber gets the appeal
+ * in (appeal_language: their tag, the fallbacks, else the default). */
 static void
-petition_texts(struct link *l, const struct store_appeal *a,
+petition_texts(struct web *w, struct link *l, const struct store_appeal *row,
                const struct store_subscriber *s)
 {
-    l->title = xstrdup(a->title);
-    l->text = xstrdup("");
-    l->target = xstrdup("");
-    (void)util_strlcpy(l->lang, s->language[0] != '\0' ? s->language : "en",
-                       sizeof(l->lang));
+    struct cached_appeal *c;
+    const char *lang;
+
+    pthread_mutex_lock(&w->appeal_mu);
+    c = cached(w, row);
+    if (c->a != NULL) {
+        lang = appeal_language(c->a, s->language, NULL);
+        l->title = xstrdup(appeal_petition_title(c->a, lang));
+        l->text = xstrdup(appeal_petition_text(c->a, lang));
+        l->target = xstrdup(appeal_petition_target(c->a, lang));
+    } else {
+        lang = s->language[0] != '\0' ? s->language : "en";
+        l->title = xstrdup(row->title);
+        l->text = xstrdup("");
+        l->target = xstrdup("");
+    }
+    (void)util_strlcpy(l->lang, lang, sizeof(l->lang));
+    pthread_mutex_unlock(&w->appeal_mu);
 }
 
 /*
@@ -152,7 +195,7 @@ load(struct web *w, struct server_exchange *x, struct link *l, bool appeal)
         if (appeal) {
             l->closed = a.not_after != 0 && util_now() > a.not_after;
             l->appeal_id = xstrdup(a.id);
-            petition_texts(l, &a, &s);
+            petition_texts(w, l, &a, &s);
         }
         ok = true;
     }
@@ -323,5 +366,15 @@ web_unsubscribe(struct web *w, struct server_exchange *x,
 void
 web_links_release(struct web *w)
 {
-    (void)w;
+    struct cached_appeal *c = w->appeals;
+
+    while (c != NULL) {
+        struct cached_appeal *next = c->next;
+
+        appeal_free(c->a);
+        free(c->content_hash);
+        free(c);
+        c = next;
+    }
+    w->appeals = NULL;
 }

@@ -38,7 +38,9 @@ expect_http 200
 assert_grep '<html lang="fr" dir="ltr">' "$E2E_TMP/resp"
 assert_grep 'Signer la pétition' "$E2E_TMP/resp"
 assert_grep '<form method="post" id="sign">' "$E2E_TMP/resp"
-assert_grep 'Free Ana Example' "$E2E_TMP/resp"
+assert_grep '<h1>Libérez Leila Haddad</h1>' "$E2E_TMP/resp"
+assert_grep 'la ministre de la Justice de la Kestrie' "$E2E_TMP/resp"
+assert_grep 'je vous prie instamment' "$E2E_TMP/resp"
 assert_no_grep '<script' "$E2E_TMP/resp"
 req GET "/s/$karim"
 expect_http 200
@@ -46,8 +48,11 @@ assert_grep '<html lang="ar" dir="rtl">' "$E2E_TMP/resp"
 assert_grep 'وقّع العريضة' "$E2E_TMP/resp"
 req GET "/s/$olga"
 assert_grep '<html lang="ru" dir="ltr">' "$E2E_TMP/resp"
+assert_grep 'Освободите Лейлу Хаддад' "$E2E_TMP/resp"
 req GET "/s/$sara"
 assert_grep '<html lang="fa" dir="rtl">' "$E2E_TMP/resp"
+assert_grep 'امضای دادخواست' "$E2E_TMP/resp"
+assert_grep 'وزیر دادگستری کستریا' "$E2E_TMP/resp"
 # a HEAD (what link checkers send) changes nothing either
 curl -s -I -o /dev/null "$URL/s/$ana"
 assert_eq "$(sql 'SELECT count(*) FROM signatures')" "$before" "GET signed"
@@ -70,7 +75,7 @@ bad=$(printf '%s' "$karim" | sed 's/.$/a/')
 for t in "$bad" "x" "$(token 1 999)" "$(token 99 1)"; do
     req GET "/s/$t"
     expect_http 404
-    assert_no_grep 'Karim|Free Ana|Example Human' "$E2E_TMP/resp"
+    assert_no_grep 'Karim|Leila|Example Human' "$E2E_TMP/resp"
     req POST "/s/$t" --data ''
     expect_http 404
 done
@@ -83,6 +88,7 @@ closed=$(token 2 3)
 req GET "/s/$closed"
 expect_http 410
 assert_grep 'Сбор подписей завершён' "$E2E_TMP/resp"
+assert_grep 'An old appeal' "$E2E_TMP/resp"
 req POST "/s/$closed" --data ''
 expect_http 410
 assert_eq "$(sql 'SELECT count(*) FROM signatures WHERE appeal_seq = 2')" 0 "closed recorded"

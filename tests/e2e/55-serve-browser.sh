@@ -40,7 +40,7 @@ import json, sys
 p = json.load(open(sys.argv[1]))
 assert p["lang"] == "fr" and p["dir"] == "ltr", p
 assert p["button"] == "Signer la pétition", p
-assert p["h1"] == "Free Ana Example", p
+assert p["h1"] == "Libérez Leila Haddad", p
 PY
 assert_eq "$(sql 'SELECT count(*) FROM signatures')" 0 "opening signed"
 

@@ -13,15 +13,39 @@ HOOKPY="$E2E_DIR/webhook_client.py"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
-# Appeals: 1 "2026-014" open, 2 "2025-001" closed.  Subscribers: 1 Ana
-# (fr), 2 Karim (ar), 3 Olga (ru), 4 Sara (fa).
+# Appeals: 1 "2026-014" (the sample case, cases/example.json, with a
+# Persian petition added), 2 "2025-001" closed (a doc that is not an
+# appeal: its pages show the title only).  Subscribers: 1 Ana (fr),
+# 2 Karim (ar), 3 Olga (ru), 4 Sara (fa).
+# TODO(serve): register the appeal with tocsin send once it lands.
 serve_workspace() {
     WS=$(workspace)
+    $PY - "$TOCSIN_SRC/cases/example.json" "$WS/appeal.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["id"] = "2026-014"
+d["languages"].append("fa")
+d.get("fallback", {}).pop("fa", None)
+d["case"]["fa"] = dict(d["case"]["en"])
+p = d["petition"]
+p["title"]["fa"] = "لیلا حداد را آزاد کنید"
+p["text"]["fa"] = "خانم وزیر، از شما می‌خواهم لیلا حداد را فوراً آزاد کنید."
+p["target"]["fa"] = "وزیر دادگستری کستریا"
+json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False, indent=1)
+PY
+    $PY - "$WS/tocsin.db" "$WS/appeal.json" <<'PY'
+import sqlite3, sys
+doc = open(sys.argv[2], encoding="utf-8").read()
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT INTO appeals (seq, id, content_hash, title, doc, not_after,"
+          " created, updated) VALUES (1, '2026-014', 'h1', 'Free Leila Haddad',"
+          " ?, NULL, 0, 0)", (doc,))
+c.execute("INSERT INTO appeals (seq, id, content_hash, title, doc, not_after,"
+          " created, updated) VALUES (2, '2025-001', 'h2', 'An old appeal',"
+          " '{}', 1000, 0, 0)")
+c.commit()
+PY
     sqlite3 "$WS/tocsin.db" <<'SQL'
-INSERT INTO appeals (seq, id, content_hash, title, doc, not_after,
-                     created, updated)
-VALUES (1, '2026-014', 'h1', 'Free Ana Example', '{}', NULL, 0, 0),
-       (2, '2025-001', 'h2', 'An old appeal', '{}', 1000, 0, 0);
 INSERT INTO subscribers (id, email, email_key, email_display, name,
                          language, country, consent, created, updated)
 VALUES (1, 'ana@example.org', 'ana@example.org', 'ana@example.org',
