@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "address.h"
 #include "render.h"
 #include "store_audience.h"
 #include "util.h"
@@ -244,6 +245,30 @@ check_audience(const struct appeal *a, struct store *st, struct lint_report *r,
     return rc;
 }
 
+/* The from and reply_to overrides must be addresses we can send with. */
+static void
+check_sender(const struct appeal *a, const char *field, const char *value,
+             struct lint_report *r)
+{
+    struct address addr;
+    struct merr err = {0};
+    char *name = NULL;
+    char *mailbox = NULL;
+
+    if (value == NULL) {
+        return;
+    }
+    if (config_split_from(value, &name, &mailbox) != 0) {
+        lint_add(r, LINT_ERROR, "invalid_sender",
+                 "%s: %s: \"%s\" holds no address", a->origin, field, value);
+    } else if (address_parse(mailbox, strlen(mailbox), &addr, &err) != 0) {
+        lint_add(r, LINT_ERROR, "invalid_sender", "%s: %s: \"%s\": %s",
+                 a->origin, field, value, err.msg);
+    }
+    free(name);
+    free(mailbox);
+}
+
 static void
 check_dates(const struct appeal *a, int64_t now, struct lint_report *r)
 {
@@ -279,6 +304,8 @@ lint_appeal(const struct appeal *a, const struct config *cfg, struct store *st,
             rc = check_audience(a, st, rep, err);
         }
     }
+    check_sender(a, "from", a->from, rep);
+    check_sender(a, "reply_to", a->reply_to, rep);
     check_dates(a, now, rep);
     return rc;
 }

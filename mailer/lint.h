@@ -7,7 +7,8 @@
  * Error codes: appeal_invalid, missing_template, template_invalid,
  * unresolved_tag, template_limit, missing_case, missing_petition,
  * missing_sign_link, missing_unsubscribe_link, subject_empty,
- * subject_too_long, list_missing, list_empty, list_untrusted, expired.
+ * subject_too_long, list_missing, list_empty, list_untrusted, expired,
+ * invalid_sender.
  * Warning codes: language_fallback, case_fallback, not_before_future,
  * no_consent.
  */

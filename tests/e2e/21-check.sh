@@ -89,6 +89,12 @@ check_json appeals/embargo.json 0
 assert_eq "$(cat "$E2E_TMP/warnings")" "not_before_future"
 assert_grep 'embargoed until not_before 2099-01-01T09:00:00Z' "$E2E_TMP/warnings.txt"
 
+note "sender overrides"
+check_json appeals/sender.json 65
+assert_eq "$(cat "$E2E_TMP/errors")" "invalid_sender invalid_sender"
+assert_grep '^appeals/sender.json: from: "Urgent Actions" holds no address$' "$E2E_TMP/errors.txt"
+assert_grep '^appeals/sender.json: reply_to: "Advocacy <advocacy@@example.org>": ' "$E2E_TMP/errors.txt"
+
 note "the file itself: syntax, unknown field, missing"
 check_json appeals/syntax.json 65
 assert_eq "$(cat "$E2E_TMP/errors")" "appeal_invalid"
