@@ -34,12 +34,6 @@ upper(char c)
     return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
 }
 
-static char
-lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
 static bool
 is_alpha(char c)
 {
@@ -72,43 +66,6 @@ signature_country_valid(const char *s)
         }
     }
     return false;
-}
-
-int
-signature_email_key(const char *email, char *out, size_t size)
-{
-    const char *at = NULL;
-    size_t n = strlen(email);
-
-    if (n > SIGNATURE_MAX_EMAIL) {
-        return MERR_LIMIT;
-    }
-    if (n >= size) {
-        return MERR_LIMIT;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)email[i];
-
-        if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == ',') {
-            return MERR_INVALID;
-        }
-        if (c == '@') {
-            if (at != NULL) {
-                return MERR_INVALID;
-            }
-            at = email + i;
-        }
-        out[i] = lower((char)c);
-    }
-    out[n] = '\0';
-    /* a local part, and a domain with a dot that neither starts nor ends
-     * it (RFC 5321 4.1.2 in the shape people type) */
-    if (at == NULL || at == email || at[1] == '\0' || at[1] == '.' ||
-        email[n - 1] == '.' || strchr(at + 1, '.') == NULL ||
-        strstr(at + 1, "..") != NULL) {
-        return MERR_INVALID;
-    }
-    return 0;
 }
 
 /* A string member, "" when absent or JSON null (never NULL); err when
@@ -231,11 +188,17 @@ check_data(json_t *data, struct signature_event *ev, struct merr *err)
         rc = get_string(data, "data.", "email", ev->token[0] == '\0', &s, err);
     }
     if (rc == 0 && s[0] != '\0') {
-        rc = copy_field("data.", "email", s, ev->email, sizeof(ev->email), err);
-        if (rc == 0 && signature_email_key(ev->email, ev->email_key,
-                                           sizeof(ev->email_key)) != 0) {
-            rc = merr_set(err, MERR_INVALID, "data.email: not an address");
+        struct address addr;
+        struct merr aerr = {0};
+
+        /* the same checks and key as an import, so that a signer is
+         * matched with their subscriber row */
+        if (address_parse(s, strlen(s), &addr, &aerr) != 0) {
+            return merr_set(err, MERR_INVALID, "data.email: %s", aerr.msg);
         }
+        memcpy(ev->email, addr.email, sizeof(ev->email));
+        memcpy(ev->email_key, addr.key, sizeof(ev->email_key));
+        memcpy(ev->email_display, addr.display, sizeof(ev->email_display));
     }
     if (rc == 0) {
         rc = get_name(data, ev, err);

@@ -1,7 +1,7 @@
 /*
  * signature: the body of a signature webhook (JSON, read with jansson),
- * checked field by field and turned into a plain struct, with the checks
- * it needs for country codes and addresses.  No I/O here: the server
+ * checked field by field and turned into a plain struct (addresses are
+ * checked and keyed by address.c, as an import does).  No I/O here: the server
  * hands it bytes.
  */
 #ifndef TOCSIN_SIGNATURE_H
@@ -11,11 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "address.h"
 #include "err.h"
 
 /* Caps on the fields of one signature (bytes). */
 #define SIGNATURE_MAX_APPEAL 128
-#define SIGNATURE_MAX_EMAIL  254
 #define SIGNATURE_MAX_NAME   200
 #define SIGNATURE_MAX_LANG   63
 #define SIGNATURE_MAX_TOKEN  64
@@ -25,16 +25,18 @@
  * (owned by the struct, fixed size: nothing to free).
  */
 struct signature_event {
-    char appeal[SIGNATURE_MAX_APPEAL + 1];   /* data.appeal, the appeal id */
-    char token[SIGNATURE_MAX_TOKEN + 1];     /* data.token, "" when absent */
-    char email[SIGNATURE_MAX_EMAIL + 1];     /* data.email, "" when absent */
-    char email_key[SIGNATURE_MAX_EMAIL + 1]; /* lower-cased email */
-    char name[SIGNATURE_MAX_NAME + 1];       /* data.name, trimmed */
-    char country[3];                         /* ISO 3166 alpha-2 or "" */
-    char language[SIGNATURE_MAX_LANG + 1];   /* BCP 47, normalised, or "" */
-    int64_t timestamp;                       /* the event's "timestamp" */
-    int64_t signed_at;                       /* data.signed_at */
-    bool consent;                            /* data.consent_to_contact */
+    char appeal[SIGNATURE_MAX_APPEAL + 1]; /* data.appeal, the appeal id */
+    char token[SIGNATURE_MAX_TOKEN + 1];   /* data.token, "" when absent */
+    /* data.email in the forms of address.h, "" when absent */
+    char email[ADDRESS_MAX + 1];                 /* as sent (ASCII domain) */
+    char email_key[ADDRESS_MAX + 1];             /* mailbox identity */
+    char email_display[ADDRESS_DISPLAY_MAX + 1]; /* Unicode domain */
+    char name[SIGNATURE_MAX_NAME + 1];           /* data.name, trimmed */
+    char country[3];                             /* ISO 3166 alpha-2 or "" */
+    char language[SIGNATURE_MAX_LANG + 1];       /* BCP 47, normalised, or "" */
+    int64_t timestamp;                           /* the event's "timestamp" */
+    int64_t signed_at;                           /* data.signed_at */
+    bool consent;                                /* data.consent_to_contact */
 };
 
 /*
@@ -53,12 +55,5 @@ int signature_parse(const char *body, size_t len, struct signature_event *ev,
 
 /* true if s is an assigned ISO 3166-1 alpha-2 code (either case). */
 bool signature_country_valid(const char *s);
-
-/*
- * Check an address (one "@", a local part and a dotted domain, no spaces
- * or controls, at most SIGNATURE_MAX_EMAIL bytes) and write its key (ASCII
- * letters lower-cased) into out.  MERR_INVALID, MERR_LIMIT.
- */
-int signature_email_key(const char *email, char *out, size_t size);
 
 #endif

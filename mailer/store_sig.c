@@ -179,7 +179,7 @@ subscribe(struct store *st, const struct store_sig_webhook *in, int64_t now,
     static const char ins[] =
         "INSERT INTO subscribers (email, email_key, email_display, name, "
         "language, country, consent, status, created, updated) "
-        "VALUES (?1, ?2, ?1, ?3, ?4, ?5, 1, 'active', ?6, ?6)";
+        "VALUES (?1, ?2, ?7, ?3, ?4, ?5, 1, 'active', ?6, ?6)";
     static const char member[] =
         "INSERT INTO list_members (list_id, subscriber_id, added) "
         "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
@@ -206,6 +206,7 @@ subscribe(struct store *st, const struct store_sig_webhook *in, int64_t now,
     store_bind_text(s, 4, in->language);
     store_bind_text(s, 5, in->country);
     sqlite3_bind_int64(s, 6, now);
+    store_bind_text(s, 7, in->email_display);
     rc = step_done(st, s, "insert subscriber", err);
     if (rc != 0) {
         return rc;

@@ -29,13 +29,14 @@ enum store_sig_result {
 
 /* A webhook signature, borrowed strings ("" when absent). */
 struct store_sig_webhook {
-    const char *event_id;     /* webhook-id */
-    const char *appeal_id;    /* data.appeal */
-    int64_t token_appeal;     /* from a valid data.token, else 0 */
-    int64_t token_subscriber; /* from a valid data.token, else 0 */
-    const char *email;        /* data.email as given */
-    const char *email_key;    /* its key (signature_email_key) */
-    const char *person_hash;  /* token_person_hash(email_key), or "" */
+    const char *event_id;      /* webhook-id */
+    const char *appeal_id;     /* data.appeal */
+    int64_t token_appeal;      /* from a valid data.token, else 0 */
+    int64_t token_subscriber;  /* from a valid data.token, else 0 */
+    const char *email;         /* data.email as sent (address.h) */
+    const char *email_key;     /* its key */
+    const char *email_display; /* its Unicode form */
+    const char *person_hash;   /* token_person_hash(email_key), or "" */
     const char *name;
     const char *country;
     const char *language;

@@ -236,6 +236,7 @@ hook_body(struct web *w, struct server_exchange *x)
     h->job.webhook.token_subscriber = tsub;
     h->job.webhook.email = h->ev.email;
     h->job.webhook.email_key = h->ev.email_key;
+    h->job.webhook.email_display = h->ev.email_display;
     h->job.webhook.person_hash = h->hash;
     h->job.webhook.name = h->ev.name;
     h->job.webhook.country = h->ev.country;

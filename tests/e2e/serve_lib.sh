@@ -15,8 +15,8 @@ PY=python3
 
 # Appeals: 1 "2026-014" (the sample case, cases/example.json, with a
 # Persian petition added), 2 "2025-001" closed (a doc that is not an
-# appeal: its pages show the title only).  Subscribers: 1 Ana (fr),
-# 2 Karim (ar), 3 Olga (ru), 4 Sara (fa).
+# appeal: its pages show the title only).  Subscribers, imported with
+# tocsin import: 1 Ana (fr), 2 Karim (ar), 3 Olga (ru), 4 Sara (fa).
 # TODO(serve): register the appeal with tocsin send once it lands.
 serve_workspace() {
     WS=$(workspace)
@@ -45,18 +45,17 @@ c.execute("INSERT INTO appeals (seq, id, content_hash, title, doc, not_after,"
           " '{}', 1000, 0, 0)")
 c.commit()
 PY
-    sqlite3 "$WS/tocsin.db" <<'SQL'
-INSERT INTO subscribers (id, email, email_key, email_display, name,
-                         language, country, consent, created, updated)
-VALUES (1, 'ana@example.org', 'ana@example.org', 'ana@example.org',
-        'Ana Lima', 'fr', 'FR', 1, 0, 0),
-       (2, 'karim@example.org', 'karim@example.org', 'karim@example.org',
-        'Karim', 'ar', 'EG', 1, 0, 0),
-       (3, 'olga@example.org', 'olga@example.org', 'olga@example.org',
-        'Olga', 'ru', 'RU', 1, 0, 0),
-       (4, 'sara@example.org', 'sara@example.org', 'sara@example.org',
-        'Sara', 'fa', 'IR', 1, 0, 0);
-SQL
+    cat >"$WS/supporters.csv" <<'CSV'
+email,name,language,country,consent
+ana@example.org,Ana Lima,fr,FR,yes
+karim@example.org,Karim,ar,EG,yes
+olga@example.org,Olga,ru,RU,yes
+sara@example.org,Sara,fa,IR,yes
+CSV
+    "$TOCSIN" --quiet --config "$WS/tocsin.json" import supporters \
+        "$WS/supporters.csv" >/dev/null
+    [ "$(sqlite3 "$WS/tocsin.db" "SELECT group_concat(id) FROM (SELECT id FROM subscribers ORDER BY id)")" = "1,2,3,4" ] ||
+        fail "import gave other subscriber ids"
     SECRET=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["webhook_secret"])' "$WS/secrets.json")
 }
 

@@ -71,6 +71,7 @@ hook(const char *id, const char *email)
     in.appeal_id = "2026-014";
     in.email = email;
     in.email_key = email;
+    in.email_display = email;
     in.person_hash = "";
     in.name = "Someone";
     in.country = "";
