@@ -233,12 +233,20 @@ static const char css[] =
     "@media (max-width:800px){.cards{grid-template-columns:repeat(2,1fr)}"
     ".grid2{grid-template-columns:1fr}}"
     "@page{size:A4;margin:14mm}"
-    "@media print{body{background:#fff;font-size:12px;"
+    ".wide{overflow-x:auto}"
+    /* on paper (A4, about 700 CSS pixels wide): everything on the page
+     * width, two columns kept, smaller type */
+    "@media print{body{background:#fff;font-size:11px;"
     "-webkit-print-color-adjust:exact;print-color-adjust:exact}"
     "main{max-width:none;padding:0}"
     "section,.card{border-color:#bbb}"
-    ".card b{font-size:26px}h1{font-size:24px}"
-    ".grid2{gap:0 12px}section{margin-bottom:12px}}";
+    "section{padding:12px 14px;margin-bottom:10px}"
+    "h1{font-size:22px}h2{font-size:15px;margin-bottom:8px}"
+    ".cards{grid-template-columns:repeat(5,1fr);gap:8px}"
+    ".card{padding:8px 10px}.card b{font-size:20px}.card span{font-size:10px}"
+    ".grid2{grid-template-columns:1fr 1fr;gap:0 10px}"
+    "table{font-size:10px}th,td{padding:3px 5px}thead th{font-size:9px}"
+    ".note,.tag,footer{font-size:10px}.wide{overflow:visible}}";
 
 static void
 page_head(struct page *p, const char *title, const char *appeal,
@@ -393,28 +401,100 @@ axis_step(int64_t max)
     return step;
 }
 
-/* Signatures over time: bars per bucket, the running total as a line. */
+/* The width of a chart bar in seconds: the first of these round periods
+ * that gives at most CHART_BARS bars, then doubled as long as needed.
+ * All divide a day or are whole days, so bars start at round times. */
+static int64_t
+bar_size(int64_t from, int64_t to, int64_t *start)
+{
+    static const int hours[] = {1, 2, 3, 4, 6, 8, 12, 24, 48, 168};
+    int64_t size = 3600;
+
+    for (size_t i = 0;; i++) {
+        size =
+            i < TOCSIN_ARRAY_LEN(hours) ? (int64_t)hours[i] * 3600 : size * 2;
+        *start = from / size * size;
+        if ((to - *start + size - 1) / size <= CHART_BARS) {
+            return size;
+        }
+    }
+}
+
+/* "hour", "6 hours", "day", "2 days", "week" */
+static void
+period_name(int64_t size, char *out, size_t len)
+{
+    if (size == 3600) {
+        (void)util_strlcpy(out, "hour", len);
+    } else if (size < 86400) {
+        (void)snprintf(out, len, "%lld hours", (long long)(size / 3600));
+    } else if (size == 86400) {
+        (void)util_strlcpy(out, "day", len);
+    } else if (size == 7 * 86400) {
+        (void)util_strlcpy(out, "week", len);
+    } else {
+        (void)snprintf(out, len, "%lld days", (long long)(size / 86400));
+    }
+}
+
+/* The time axis label of the bar starting at t.  With dates (labels a
+ * day or more apart) the date, with the year under it when it changed;
+ * else the hour, with the date under it when the day changed.  *last:
+ * that year or day (days since the epoch), -1 at first. */
+static void
+time_label(struct page *p, int64_t t, bool dates, double x, int y,
+           int64_t *last)
+{
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static const char style[] =
+        "text-anchor=\"middle\" fill=\"#5f6b7a\" font-size";
+    struct tm tm;
+    time_t tt = (time_t)t;
+
+    gmtime_r(&tt, &tm);
+    if (dates) {
+        putf(p, "<text x=\"%.1f\" y=\"%d\" %s=\"13\">%d %s</text>\n", x, y + 18,
+             style, tm.tm_mday, mon[tm.tm_mon]);
+        if (tm.tm_year != *last) {
+            putf(p, "<text x=\"%.1f\" y=\"%d\" %s=\"12\">%d</text>\n", x,
+                 y + 35, style, tm.tm_year + 1900);
+        }
+        *last = tm.tm_year;
+        return;
+    }
+    putf(p, "<text x=\"%.1f\" y=\"%d\" %s=\"13\">%02d:00</text>\n", x, y + 18,
+         style, tm.tm_hour);
+    if (t / 86400 != *last) {
+        putf(p, "<text x=\"%.1f\" y=\"%d\" %s=\"12\">%d %s %d</text>\n", x,
+             y + 35, style, tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900);
+    }
+    *last = t / 86400;
+}
+
+/* Signatures over time: bars per period (an hour, or longer for long
+ * appeals) on the left scale, the running total as a line on its own
+ * scale on the right. */
 static void
 chart(struct page *p, const struct report *r)
 {
-    enum { X0 = 56, Y0 = 20, W = 900, H = 240 };
+    enum { X0 = 56, Y0 = 20, W = 860, H = 240 };
     int64_t buckets[CHART_BARS] = {0};
-    int64_t first, span, size = 3600, max = 0, total = 0, running = 0;
+    int64_t first, size, max = 0, total = 0, running = 0, last_day = -1;
     int64_t step;
     size_t n, label_every;
-    char t[64];
+    char period[32];
+    double bw;
 
     put(p, "<section>\n<h2>Signatures over time</h2>\n");
     if (r->nhours == 0) {
         put(p, "<p>No signatures yet.</p>\n</section>\n");
         return;
     }
-    first = r->hours[0].start;
-    span = r->hours[r->nhours - 1].start - first + 3600;
-    while (span / size > CHART_BARS) {
-        size *= 2;
-    }
-    n = (size_t)((span + size - 1) / size);
+    size = bar_size(r->hours[0].start, r->hours[r->nhours - 1].start + 3600,
+                    &first);
+    n = (size_t)((r->hours[r->nhours - 1].start + 3600 - first + size - 1) /
+                 size);
     for (size_t i = 0; i < r->nhours; i++) {
         buckets[(r->hours[i].start - first) / size] += r->hours[i].signatures;
         total += r->hours[i].signatures;
@@ -424,10 +504,12 @@ chart(struct page *p, const struct report *r)
     }
     step = axis_step(max);
     max = (max + step - 1) / step * step;
+    bw = (double)W / (double)n;
+    period_name(size, period, sizeof(period));
     putf(p,
          "<svg viewBox=\"0 0 1000 %d\" role=\"img\" "
          "aria-label=\"Signatures per %s\">\n",
-         H + Y0 + 50, size == 3600 ? "hour" : "period");
+         H + Y0 + 50, period);
     for (int64_t v = 0; v <= max; v += step) {
         int y = Y0 + H - (int)((double)H * (double)v / (double)max);
 
@@ -440,45 +522,28 @@ chart(struct page *p, const struct report *r)
     }
     label_every = n <= 12 ? 1 : (n + 11) / 12;
     for (size_t i = 0; i < n; i++) {
-        double bw = (double)W / (double)n;
         double h = (double)H * (double)buckets[i] / (double)max;
-        struct tm tm;
-        time_t tt = (time_t)(first + (int64_t)i * size);
 
         putf(p,
              "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
              "fill=\"#2563eb\" rx=\"2\"><title>%lld</title></rect>\n",
              X0 + bw * (double)i + bw * 0.12, Y0 + H - h, bw * 0.76, h,
              (long long)buckets[i]);
-        if (i % label_every != 0) {
-            continue;
-        }
-        gmtime_r(&tt, &tm);
-        putf(p,
-             "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" "
-             "text-anchor=\"middle\" fill=\"#5f6b7a\">%02d:00</text>\n",
-             X0 + bw * ((double)i + 0.5), Y0 + H + 18, tm.tm_hour);
-        if (i == 0 || tm.tm_hour < (int)(size / 3600) * (int)label_every) {
-            human_time((int64_t)tt, false, t, sizeof(t));
-            putf(p,
-                 "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" "
-                 "text-anchor=\"middle\" fill=\"#5f6b7a\">%s</text>\n",
-                 X0 + bw * ((double)i + 0.5), Y0 + H + 35, t);
+        if (i % label_every == 0) {
+            time_label(p, first + (int64_t)i * size,
+                       size * (int64_t)label_every >= 86400,
+                       X0 + bw * ((double)i + 0.5), Y0 + H, &last_day);
         }
     }
-    /* the running total, scaled to the full height */
     putf(p,
          "<polyline fill=\"none\" stroke=\"#15803d\" stroke-width=\"3\" "
          "stroke-linejoin=\"round\" points=\"%d,%d ",
          X0, Y0 + H);
     for (size_t i = 0; i < n; i++) {
-        double bw = (double)W / (double)n;
-
         running += buckets[i];
         putf(p, "%.1f,%.1f ", X0 + bw * ((double)i + 1),
              Y0 + H - (double)H * (double)running / (double)total);
     }
-    /* its own scale, on the right: 0 at the bottom, the total on top */
     putf(p,
          "\"/>\n<text x=\"%d\" y=\"%d\" font-size=\"13\" "
          "fill=\"#15803d\">0</text>\n<text x=\"%d\" y=\"%d\" "
@@ -490,9 +555,7 @@ chart(struct page *p, const struct report *r)
          "<p class=\"note\"><b style=\"color:#2563eb\">Blue bars</b>: "
          "signatures per %s (scale on the left). <b style=\"color:#15803d\">"
          "Green line</b>: all signatures so far, reaching ",
-         size == 3600        ? "hour"
-         : size % 86400 == 0 ? "day"
-                             : "period");
+         period);
     num(p, total);
     put(p, " (scale on the right).</p>\n</section>\n");
 }
@@ -524,7 +587,8 @@ lang_row(struct page *p, const struct report_figures *f)
 static void
 languages(struct page *p, const struct report *r)
 {
-    put(p, "<section>\n<h2>By language</h2>\n<table>\n<thead><tr>"
+    put(p, "<section>\n<h2>By language</h2>\n<div class=\"wide\"><table>\n"
+           "<thead><tr>"
            "<th>Language</th><th>Went to</th><th>Sent</th>"
            "<th>Bounced</th><th>Marked as spam</th><th>Unsubscribed</th>"
            "<th>Signed</th><th>Signed after the email</th>"
@@ -537,7 +601,7 @@ languages(struct page *p, const struct report *r)
     }
     put(p, "</tbody>\n<tfoot><tr><td>All languages</td>");
     lang_row(p, &r->total);
-    put(p, "</tfoot>\n</table>\n<p class=\"note\">Conversion: people who "
+    put(p, "</tfoot>\n</table></div>\n<p class=\"note\">Conversion: people who "
            "signed after receiving the email, out of the emails sent.</p>\n"
            "</section>\n");
 }
@@ -660,8 +724,12 @@ report_html(const struct report *r, const struct report_opts *o,
     esc(&p, title);
     put(&p, "</h1>\n<p class=\"meta\">Appeal <b>");
     esc(&p, r->appeal);
-    human_time(r->created, false, t, sizeof(t));
-    putf(&p, "</b> &middot; created %s &middot; status: ", t);
+    put(&p, "</b>");
+    if (r->created > 0) {
+        human_time(r->created, false, t, sizeof(t));
+        putf(&p, " &middot; created %s", t);
+    }
+    put(&p, " &middot; status: ");
     esc(&p, r->status);
     put(&p, "</p>\n</header>\n");
     cards(&p, r);
