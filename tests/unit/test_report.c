@@ -437,6 +437,74 @@ test_report_helpers(void **state)
     assert_int_equal(report_format_parse("xml", &f), MERR_USAGE);
 }
 
+/* Count of non-overlapping occurrences of needle in hay. */
+static size_t
+count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+
+    for (const char *p = strstr(hay, needle); p != NULL;
+         p = strstr(p + strlen(needle), needle)) {
+        n++;
+    }
+    return n;
+}
+
+/* Signatures over 30 days: 12-hour bars from midnight, date labels;
+ * over 400 days: weeks. */
+static void
+test_report_html_chart_periods(void **state)
+{
+    struct store *st = *state;
+    struct report_opts o = {NULL, T0};
+    struct report r;
+    struct merr err = {0};
+    struct buf b;
+    char sql[256];
+
+    assert_int_equal(sqlite3_exec(st->db,
+                                  "INSERT INTO appeals (seq, id, content_hash,"
+                                  " doc, created, updated) VALUES"
+                                  " (3, 'a-3', 'h', '{}', 0, 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    for (int k = 0; k < 60; k++) {
+        (void)snprintf(sql, sizeof(sql),
+                       "INSERT INTO signatures (appeal_seq, person_key,"
+                       " source, signed_at, created) VALUES"
+                       " (3, 'p%d', 'webhook', %d, 0)",
+                       k, T0 + k * 43200);
+        assert_int_equal(sqlite3_exec(st->db, sql, NULL, NULL, NULL),
+                         SQLITE_OK);
+    }
+    assert_int_equal(report_load(st, "a-3", &r, &err), 0);
+    buf_init(&b, TOCSIN_MAX_REPORT);
+    assert_int_equal(report_write(&r, REPORT_HTML, &o, &b, &err), 0);
+    assert_non_null(
+        strstr(buf_str(&b), "aria-label=\"Signatures per 12 hours\""));
+    /* 2 March 00:00 to 31 March 12:00: 60 bars, after 4 funnel bars */
+    assert_int_equal(count(buf_str(&b), "<rect "), 4 + 60);
+    assert_non_null(strstr(buf_str(&b), ">2 Mar</text>"));
+    assert_non_null(strstr(buf_str(&b), ">2026</text>"));
+    report_release(&r);
+    buf_release(&b);
+
+    assert_int_equal(sqlite3_exec(st->db,
+                                  "UPDATE signatures SET signed_at ="
+                                  " 1772442000 + (signed_at - 1772442000) * 14"
+                                  " WHERE appeal_seq = 3",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(report_load(st, "a-3", &r, &err), 0);
+    buf_init(&b, TOCSIN_MAX_REPORT);
+    assert_int_equal(report_write(&r, REPORT_HTML, &o, &b, &err), 0);
+    assert_non_null(strstr(buf_str(&b), "aria-label=\"Signatures per week\""));
+    assert_true(count(buf_str(&b), "<rect ") <= 4 + 72);
+    assert_non_null(strstr(buf_str(&b), ">2027</text>"));
+    report_release(&r);
+    buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -451,6 +519,8 @@ main(void)
         cmocka_unit_test(test_report_output_cap),
         cmocka_unit_test(test_report_redact_addresses),
         cmocka_unit_test(test_report_helpers),
+        /* last: it adds an appeal */
+        cmocka_unit_test(test_report_html_chart_periods),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
