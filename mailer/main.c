@@ -180,7 +180,7 @@ static const struct cmd_def commands[] = {
      "  --listen ADDR:PORT   address to listen on\n"
      "  --trust-proxy        take the client address from X-Forwarded-For\n"
      "                       (only behind your own reverse proxy)\n"
-     "  --threads N          HTTP threads (default: one per CPU)\n"
+     "  --threads N          HTTP threads (default: 4 per CPU)\n"
      "\n"
      "example: tocsin serve --listen 127.0.0.1:8080\n"},
     {"bounces", cmd_bounces, NEED_DB | NEED_SECRETS,
