@@ -264,7 +264,7 @@ dsn_returned_field(struct dsn_report *r, const char *name, const char *value)
             (void)find_verp(value, r->returned_token);
         }
     } else if (r->tocsin_header[0] == '\0' &&
-               dsn_find_ci(name, strlen(name), "x-tocsin-") == 0) {
+               dsn_starts_ci(name, strlen(name), "x-tocsin-")) {
         if (snprintf(tmp, sizeof(tmp), "%s: %s", name, value) <
             (int)sizeof(tmp)) {
             util_sanitize(tmp, strlen(tmp), r->tocsin_header,
@@ -466,14 +466,15 @@ read_inline_status(struct dsn_report *r, const char *p, size_t n)
     size_t end;
 
     while (at != (size_t)-1) {
+        /* a Content-Type line is short: look back a little only */
         ls = at;
-        while (ls > 0 && p[ls - 1] != '\n') {
+        while (ls > 0 && at - ls < 64 && p[ls - 1] != '\n') {
             ls--;
         }
         while (ls < at && (p[ls] == ' ' || p[ls] == '\t')) {
             ls++;
         }
-        if (dsn_find_ci(p + ls, at - ls, "content-type") == 0) {
+        if (dsn_starts_ci(p + ls, at - ls, "content-type")) {
             break;
         }
         start = at + 1;

@@ -20,6 +20,9 @@
  * p[0..n), or (size_t)-1. */
 size_t dsn_find_ci(const char *p, size_t n, const char *needle);
 
+/* true if p[0..n) starts with prefix (case-insensitive, ASCII). */
+bool dsn_starts_ci(const char *p, size_t n, const char *prefix);
+
 /* true if p[0..n) contains any of the NULL-terminated needles. */
 bool dsn_has_any(const char *p, size_t n, const char *const *needles);
 

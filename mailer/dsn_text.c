@@ -50,6 +50,22 @@ dsn_find_ci(const char *p, size_t n, const char *needle)
 }
 
 bool
+dsn_starts_ci(const char *p, size_t n, const char *prefix)
+{
+    size_t k = strlen(prefix);
+
+    if (k > n) {
+        return false;
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (lc(p[i]) != lc(prefix[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool
 dsn_has_any(const char *p, size_t n, const char *const *needles)
 {
     for (size_t i = 0; needles[i] != NULL; i++) {
@@ -209,10 +225,10 @@ dsn_html_to_text(const char *p, size_t n, struct buf *out)
             size_t end = gt != NULL ? (size_t)(gt - p) : n;
 
             /* block ends become line breaks, other tags nothing */
-            if (dsn_find_ci(p + i, end - i, "<br") == 0 ||
-                dsn_find_ci(p + i, end - i, "</p") == 0 ||
-                dsn_find_ci(p + i, end - i, "</div") == 0 ||
-                dsn_find_ci(p + i, end - i, "</tr") == 0) {
+            if (dsn_starts_ci(p + i, end - i, "<br") ||
+                dsn_starts_ci(p + i, end - i, "</p") ||
+                dsn_starts_ci(p + i, end - i, "</div") ||
+                dsn_starts_ci(p + i, end - i, "</tr")) {
                 (void)buf_addc(out, '\n');
             }
             i = end;
@@ -224,7 +240,7 @@ dsn_html_to_text(const char *p, size_t n, struct buf *out)
             for (size_t k = 0; k < TOCSIN_ARRAY_LEN(ents); k++) {
                 size_t len = strlen(ents[k].ent);
 
-                if (i + len <= n && dsn_find_ci(p + i, len, ents[k].ent) == 0) {
+                if (i + len <= n && dsn_starts_ci(p + i, len, ents[k].ent)) {
                     (void)buf_addc(out, ents[k].c);
                     i += len - 1;
                     done = true;
@@ -515,7 +531,7 @@ dsn_is_autoreply(const struct mime_msg *m, const char *subject)
     const char *v = mime_fields_get(&m->headers, "Auto-Submitted");
 
     /* RFC 3834 section 5: "auto-replied" marks a response */
-    if (v != NULL && dsn_find_ci(v, strlen(v), "auto-replied") == 0) {
+    if (v != NULL && dsn_starts_ci(v, strlen(v), "auto-replied")) {
         return true;
     }
     if (mime_fields_get(&m->headers, "X-Autoreply") != NULL ||
@@ -576,7 +592,7 @@ copy_start(const char *p, size_t n)
             continue;
         }
         for (size_t k = 0; copy_fields[k] != NULL; k++) {
-            if (dsn_find_ci(p + i, end - i, copy_fields[k]) == 0) {
+            if (dsn_starts_ci(p + i, end - i, copy_fields[k])) {
                 return i;
             }
         }
@@ -605,6 +621,7 @@ struct cand {
 };
 
 #define DSN_MAX_CANDIDATES 64
+#define DSN_MAX_TRIES      1024
 
 static const char *const not_recipients[] = {
     "postmaster@",  "mailer-daemon@", "mailer_daemon@",
@@ -643,7 +660,7 @@ excluded(const struct mime_msg *m, const char *p, size_t l, const char *addr,
     for (size_t k = 0; k < TOCSIN_ARRAY_LEN(before); k++) {
         size_t len = strlen(before[k]);
 
-        if (w >= len && dsn_find_ci(p + w - len, len, before[k]) == 0) {
+        if (w >= len && dsn_starts_ci(p + w - len, len, before[k])) {
             return true;
         }
     }
@@ -656,8 +673,10 @@ find_candidates(const struct mime_msg *m, const char *p, size_t n,
                 struct cand *c, size_t max, bool system_ok)
 {
     size_t count = 0;
+    size_t tries = 0;
 
-    for (size_t i = 0; i < n && count < max; i++) {
+    /* each '@' costs a look at the headers: bound the work on junk */
+    for (size_t i = 0; i < n && count < max && tries < DSN_MAX_TRIES; i++) {
         size_t l = i;
         size_t r = i + 1;
         bool dup = false;
@@ -686,6 +705,7 @@ find_candidates(const struct mime_msg *m, const char *p, size_t n,
         memcpy(addr, p + l, r - l);
         addr[r - l] = '\0';
         i = r - 1;
+        tries++;
         if (excluded(m, p, l, addr, system_ok)) {
             continue;
         }
@@ -703,14 +723,40 @@ find_candidates(const struct mime_msg *m, const char *p, size_t n,
     return count;
 }
 
+/* The bounce's text up to the returned copy, and what it says as a
+ * whole (worked out once, when a recipient's own text says nothing). */
+struct region {
+    const char *p;
+    size_t n;
+    const char *subject;
+    bool done;
+    char status[16];
+    enum dsn_kind kind;
+};
+
+static void
+region_read(struct region *g)
+{
+    if (g->done) {
+        return;
+    }
+    g->done = true;
+    if (!dsn_find_status(g->p, g->n, g->status, NULL)) {
+        (void)dsn_find_reply_code(g->p, g->n, g->status);
+    }
+    g->kind = dsn_text_kind(g->p, g->n);
+    if (g->kind == DSN_UNKNOWN) {
+        g->kind = dsn_text_kind(g->subject, strlen(g->subject));
+    }
+}
+
 /* Status, reason and kind from the text that follows an address. */
 static void
 read_segment(struct dsn_recipient *rc, const char *p, size_t n,
-             const char *region, size_t rn, const char *subject,
-             const char *line, size_t line_len)
+             struct region *g, const char *line, size_t line_len)
 {
     size_t at = 0;
-    size_t from;
+    size_t from = 0;
     char *seg;
 
     if (n > 2000) {
@@ -718,12 +764,9 @@ read_segment(struct dsn_recipient *rc, const char *p, size_t n,
     }
     if (dsn_find_status(p, n, rc->status, &at)) {
         from = at;
-    } else {
-        from = 0;
-        if (!dsn_find_reply_code(p, n, rc->status) &&
-            !dsn_find_status(region, rn, rc->status, NULL)) {
-            (void)dsn_find_reply_code(region, rn, rc->status);
-        }
+    } else if (!dsn_find_reply_code(p, n, rc->status)) {
+        region_read(g);
+        memcpy(rc->status, g->status, sizeof(rc->status));
     }
     /* the reason starts at the line that carries the status */
     while (from > 0 && p[from - 1] != '\n') {
@@ -741,13 +784,11 @@ read_segment(struct dsn_recipient *rc, const char *p, size_t n,
     }
     seg = xstrndup(p, n);
     rc->kind = dsn_classify(rc->status, seg);
-    if (rc->kind == DSN_UNKNOWN && rc->status[0] == '\0') {
-        rc->kind = dsn_text_kind(region, rn);
-    }
-    if (rc->kind == DSN_UNKNOWN && rc->status[0] == '\0') {
-        rc->kind = dsn_text_kind(subject, strlen(subject));
-    }
     free(seg);
+    if (rc->kind == DSN_UNKNOWN && rc->status[0] == '\0') {
+        region_read(g);
+        rc->kind = g->kind;
+    }
 }
 
 void
@@ -756,6 +797,7 @@ dsn_text_bounce(struct dsn_report *r, const struct mime_msg *m,
 {
     struct cand *c = xcalloc(DSN_MAX_CANDIDATES, sizeof(*c));
     size_t rn = copy_start(text, n);
+    struct region g = {text, rn, r->subject, false, "", DSN_UNKNOWN};
     size_t count = find_candidates(m, text, rn, c, DSN_MAX_CANDIDATES, false);
     struct dsn_recipient *rc;
 
@@ -776,13 +818,13 @@ dsn_text_bounce(struct dsn_report *r, const struct mime_msg *m,
             break;
         }
         (void)util_strlcpy(rc->address, c[k].addr, sizeof(rc->address));
-        read_segment(rc, text + c[k].end, end - c[k].end, text, rn, r->subject,
-                     text + ls, c[k].start - ls);
+        read_segment(rc, text + c[k].end, end - c[k].end, &g, text + ls,
+                     c[k].start - ls);
     }
     if (count == 0) {
         rc = dsn_add_rcpt(r);
         if (rc != NULL) {
-            read_segment(rc, text, rn, text, rn, r->subject, "", 0);
+            read_segment(rc, text, rn, &g, "", 0);
         }
     }
     free(c);
@@ -805,7 +847,7 @@ dsn_scan_inline_headers(struct dsn_report *r, const char *text, size_t n)
             char name[64];
             char *value;
 
-            if (dsn_find_ci(text + i, end - i, names[k]) != 0) {
+            if (!dsn_starts_ci(text + i, end - i, names[k])) {
                 continue;
             }
             c = memchr(text + i, ':', end - i);
