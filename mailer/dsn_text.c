@@ -674,6 +674,7 @@ find_candidates(const struct mime_msg *m, const char *p, size_t n,
 {
     size_t count = 0;
     size_t tries = 0;
+    size_t floor = 0; /* an address never reaches into the one before */
 
     /* each '@' costs a look at the headers: bound the work on junk */
     for (size_t i = 0; i < n && count < max && tries < DSN_MAX_TRIES; i++) {
@@ -685,7 +686,7 @@ find_candidates(const struct mime_msg *m, const char *p, size_t n,
         if (p[i] != '@') {
             continue;
         }
-        while (l > 0 && i - l < 64 && local_char(p[l - 1])) {
+        while (l > floor && i - l < 64 && local_char(p[l - 1])) {
             l--;
         }
         while (l < i && p[l] == '.') {
@@ -705,6 +706,7 @@ find_candidates(const struct mime_msg *m, const char *p, size_t n,
         memcpy(addr, p + l, r - l);
         addr[r - l] = '\0';
         i = r - 1;
+        floor = r;
         tries++;
         if (excluded(m, p, l, addr, system_ok)) {
             continue;
@@ -810,6 +812,9 @@ dsn_text_bounce(struct dsn_report *r, const struct mime_msg *m,
         size_t end = k + 1 < count ? c[k + 1].start : rn;
         size_t ls = c[k].start;
 
+        if (end < c[k].end) {
+            end = c[k].end;
+        }
         while (ls > 0 && text[ls - 1] != '\n') {
             ls--;
         }

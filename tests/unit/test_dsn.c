@@ -445,6 +445,29 @@ test_dsn_sanitised(void **state)
     buf_release(&b);
 }
 
+/* Inputs that once crashed fuzz_dsn: tests/data/bounces/fuzz-*.eml (crash-* is
+ * git-ignored). */
+static void
+test_dsn_fuzz_crashes(void **state)
+{
+    struct dirent **names = NULL;
+    int count =
+        scandir(unit_path("tests/data/bounces"), &names, NULL, alphasort);
+    size_t seen = 0;
+
+    (void)state;
+    assert_true(count > 0);
+    for (int i = 0; i < count; i++) {
+        if (util_starts_with(names[i]->d_name, "fuzz-")) {
+            dsn_report_free(parse_file(names[i]->d_name));
+            seen++;
+        }
+        free(names[i]);
+    }
+    free(names);
+    assert_true(seen >= 1);
+}
+
 /* ---- the Sisimai corpus ------------------------------------------------ */
 
 static bool
@@ -556,6 +579,7 @@ main(void)
         cmocka_unit_test(test_dsn_many_recipients),
         cmocka_unit_test(test_dsn_many_parts),
         cmocka_unit_test(test_dsn_sanitised),
+        cmocka_unit_test(test_dsn_fuzz_crashes),
         cmocka_unit_test(test_dsn_corpus),
     };
 
