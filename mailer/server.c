@@ -73,6 +73,10 @@ static const char *const security_headers[][2] = {
     {"Cache-Control", "no-store"},
 };
 
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+/* libmicrohttpd's messages (its format strings) */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {

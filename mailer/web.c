@@ -438,6 +438,7 @@ finished(void *app, struct server_exchange *x)
     enum metrics_route route =
         label >= 0 && label < METRICS_NROUTES ? label : METRICS_OTHER;
     char path[80];
+    char method[16];
     char client[48];
 
     (void)app;
@@ -452,8 +453,10 @@ finished(void *app, struct server_exchange *x)
         util_sanitize(server_path(x), strlen(server_path(x)), path,
                       sizeof(path));
     }
+    util_sanitize(server_method(x), strlen(server_method(x)), method,
+                  sizeof(method));
     web_anonymise(server_client(x), client, sizeof(client));
-    log_info("%s %s %d %.1fms %s", server_method(x), path, server_status(x),
+    log_info("%s %s %d %.1fms %s", method, path, server_status(x),
              server_elapsed(x) * 1000.0, client);
 }
 
