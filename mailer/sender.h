@@ -1,0 +1,112 @@
+/*
+ * sender: the engine of tocsin send.  It renders and builds each
+ * delivery's message (render + mime, personal links and tokens), claims
+ * rows in the store and hands messages to a transport, and records what
+ * came back, keeping the queue's rule: a row is committed as "sending"
+ * before its message is handed over, so that after a crash only the rows
+ * in flight (at most the window) are uncertain.  Also the dry run (build
+ * everything, send nothing) and test messages.  The command (cmd_send.c)
+ * does options, safety gates and printing.
+ */
+#ifndef TOCSIN_SENDER_H
+#define TOCSIN_SENDER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "appeal.h"
+#include "config.h"
+#include "err.h"
+#include "store.h"
+#include "store_queue.h"
+#include "token.h"
+#include "transport.h"
+
+struct sender;
+
+/*
+ * Compile the appeal's templates and build the fixed parts of each
+ * language's message; one sample message per language is built and
+ * checked (mime_check).  seq is the appeal's number in tokens (0 before it
+ * is registered).  Everything given is borrowed and must outlive the
+ * sender.  *out: caller frees with sender_free().  MERR_NOINPUT,
+ * MERR_PARSE, MERR_INVALID (templates, sender addresses).
+ */
+int sender_new(const struct appeal *a, const struct config *cfg,
+               const struct token_keys *keys, int64_t seq, struct sender **out,
+               struct merr *err);
+
+void sender_free(struct sender *s);
+
+/* Counts of one run (not of the whole appeal). */
+struct sender_stats {
+    uint64_t todo;      /* rows this run set out to send, when known */
+    uint64_t submitted; /* handed to the transport */
+    uint64_t sent;
+    uint64_t deferred;
+    uint64_t failed;
+    uint64_t uncertain;
+    uint64_t suppressed; /* failed with 5.1.1-5.1.3 */
+    uint64_t bytes;      /* message bytes built */
+    double started;      /* util_clock() at the start */
+};
+
+struct sender_run_opts {
+    struct store *st;
+    struct transport *tr;
+    unsigned window;      /* rows claimed and not yet recorded, at most */
+    unsigned batch;       /* rows read from the store at a time */
+    unsigned retry_hours; /* deferred rows fail after this */
+    /* for deliveries.relay, by the outcome's relay index: URLs, or
+     * {"outbox"} */
+    const char *const *relays;
+    size_t nrelays;
+    int64_t not_after; /* stop claiming at this time; 0 = never */
+    /* set (by a signal handler) to stop claiming new rows */
+    volatile sig_atomic_t *stop;
+    /* called after each step; may print progress (rate-limit inside) */
+    void (*progress)(void *arg, const struct sender_stats *st);
+    void *progress_arg;
+};
+
+/*
+ * Send the appeal's queued rows (deferred false) or its deferred rows due
+ * now (deferred true), in subscriber order, until none is left, *stop is
+ * set or not_after comes; every message handed over has its outcome
+ * recorded before the return.  Adds to *stats.  MERR_DB, MERR_INVALID (a
+ * message could not be built; err names the subscriber; rows not yet
+ * claimed stay queued).
+ */
+int sender_run(struct sender *s, const struct sender_run_opts *o, bool deferred,
+               struct sender_stats *stats, struct merr *err);
+
+/* One language's share in a dry run. */
+struct sender_lang_count {
+    const char *lang; /* borrowed from the appeal */
+    uint64_t n;
+    uint64_t fallback; /* of them, subscribers whose own language the
+                          appeal lacks */
+};
+
+/*
+ * Dry run: build every message of the audience (streamed from the store)
+ * and count them by language (counts[i] for the appeal's languages[i],
+ * ncounts = a->nlanguages) and bytes; send and write nothing.  MERR_DB,
+ * MERR_INVALID.
+ */
+int sender_dry_run(struct sender *s, struct store *st,
+                   const struct store_audience *aud, unsigned batch,
+                   struct sender_lang_count *counts, struct sender_stats *stats,
+                   struct merr *err);
+
+/*
+ * Test messages: one per language of the appeal to addr, "[TEST] " before
+ * the subject, through tr; records nothing.  outcomes[i] gets language
+ * i's outcome (a->nlanguages of them).  MERR_INVALID (addr).
+ */
+int sender_test(struct sender *s, struct transport *tr, const char *addr,
+                struct transport_outcome *outcomes, struct merr *err);
+
+#endif
