@@ -1,0 +1,160 @@
+#!/bin/sh
+# tocsin send, whole: render + MIME + queue + transport.  Measurements, not
+# tests: nothing here fails on a figure.
+#
+#   1. messages built per second on one core, nothing sent:
+#      tocsin send --dry-run over SEND_RENDER_N subscribers (render, MIME,
+#      tokens, the database streaming the rows)
+#   2. into one smtp-sink on 127.0.0.1 with 16 connections, against
+#      Postfix's smtp-source -d -s 16 with a message of the same size, in
+#      the same run, SEND_N messages each, checked against the sink's
+#      counter
+#   3. peak RSS sending SEND_RSS_N (default "100000 1000000") recipients
+#      to the Maildir outbox (/usr/bin/time -v).  The outbox fsyncs every
+#      file (about 3 ms each here); when eatmydata is installed the RSS
+#      runs use it so a million messages take minutes, not an hour: only
+#      memory is measured there.
+#   4. with PEERS=1, ../shared/peers/run-peers.sh (smtp-source, nodemailer
+#      pooled, tocsin through PROJECT_SEND_CMD) in one run.
+#
+#   SEND_N=20000 SEND_RUNS=3 SEND_RSS_N="100000" sh bench/bench-send.sh
+#
+# Figures go to bench/out/send.txt.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+N=${SEND_N:-20000}
+RUNS=${SEND_RUNS:-3}
+RENDER_N=${SEND_RENDER_N:-100000}
+RSS_N=${SEND_RSS_N:-"100000 1000000"}
+CONNS=16
+SINK=/usr/sbin/smtp-sink
+SOURCE=/usr/sbin/smtp-source
+TOCSIN=$top/tocsin
+[ -x "$SINK" ] && [ -x "$SOURCE" ] || {
+    echo "bench-send: needs postfix's smtp-sink and smtp-source (make deps)"
+    exit 77
+}
+make -C "$top" --no-print-directory -s tocsin >/dev/null
+
+work=$(mktemp -d /tmp/tocsin-bench-send-XXXXXX)
+sink_pid=""
+cleanup() {
+    if [ -n "$sink_pid" ]; then
+        kill "$sink_pid" 2>/dev/null || true
+        wait "$sink_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 143' INT TERM
+out="$here/out/send.txt"
+mkdir -p "$here/out"
+
+# A workspace with the sample appeal and n subscribers in 5 languages.
+mkws() {
+    w=$work/ws-$1
+    "$TOCSIN" --quiet init "$w" >/dev/null
+    sed -i "s|\"templates_dir\": \"templates\"|\"templates_dir\": \"$top/templates\"|" \
+        "$w/tocsin.json"
+    cp "$top/cases/example.json" "$w/appeal.json"
+    sqlite3 "$w/tocsin.db" <<EOF
+INSERT INTO lists (id, name, trusted, created) VALUES (1, 'supporters', 0, 0);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+INSERT INTO subscribers (id, email, email_key, email_display, name, language,
+    consent, status, created, updated)
+SELECT i, 'subscriber' || i || '@example.net', 'subscriber' || i || '@example.net',
+    'subscriber' || i || '@example.net',
+    CASE i % 5 WHEN 0 THEN 'Ana Pérez' WHEN 1 THEN 'Chloé Martin'
+        WHEN 2 THEN 'José Núñez' WHEN 3 THEN 'ليلى حداد' ELSE 'Анна Петрова' END,
+    CASE i % 5 WHEN 0 THEN 'en' WHEN 1 THEN 'fr' WHEN 2 THEN 'es'
+        WHEN 3 THEN 'ar' ELSE 'ru' END, 1, 'active', 0, 0 FROM n;
+INSERT INTO list_members SELECT 1, id, 0 FROM subscribers;
+EOF
+    echo "$w"
+}
+
+json_field() {
+    python3 -c 'import json,sys
+o = json.loads(sys.stdin.read().strip().splitlines()[-1])
+for k in sys.argv[1].split("."):
+    o = o[k]
+print(o)' "$1"
+}
+
+{
+    echo "# bench-send $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$out"
+
+# 1. render + MIME, one core
+w=$(mkws "$RENDER_N")
+(cd "$w" && "$TOCSIN" --quiet send appeal.json --dry-run --json) >"$work/dry.json"
+echo "dry-run n=$RENDER_N msgs_per_s=$(json_field msgs_per_s <"$work/dry.json") avg_bytes=$(( $(json_field bytes <"$work/dry.json") / RENDER_N ))" |
+    tee -a "$out"
+
+# 2. smtp-sink, 16 connections, against smtp-source
+port=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+user=""
+[ "$(id -u)" = 0 ] && user="-u nobody"
+# shellcheck disable=SC2086
+"$SINK" -c -4 -m 1024 -t 30 $user -h sink.bench.local \
+    "inet:127.0.0.1:$port" 4096 >"$work/sink.log" 2>&1 &
+sink_pid=$!
+sleep 0.5
+count() { tr '\r' '\n' <"$work/sink.log" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2; }
+now() { date +%s.%N; }
+w=$(mkws "$N")
+# one message as tocsin builds it, for smtp-source's size
+(cd "$w" && "$TOCSIN" --quiet send appeal.json --test size@example.net >/dev/null)
+msg=$(find "$w/outbox/new" -type f | head -1)
+bytes=$(wc -c <"$msg")
+r=1
+while [ "$r" -le "$RUNS" ]; do
+    before=$(count || echo 0)
+    t0=$(now)
+    "$SOURCE" -d -s "$CONNS" -m "$N" -F "$msg" -f bounces@example.org \
+        -t subscriber@example.net -M mailer.bench.local "127.0.0.1:$port"
+    t1=$(now)
+    sleep 0.3
+    after=$(count)
+    awk -v n=$((after - before)) -v a="$t0" -v b="$t1" -v r="$r" \
+        -v s="$bytes" 'BEGIN { printf "smtp-source -d -s 16 run=%s bytes=%s msgs_per_s=%.1f sink=%d\n", r, s, n / (b - a), n }' |
+        tee -a "$out"
+    sed "s/\"id\": \"[^\"]*\"/\"id\": \"bench-$r\"/" "$w/appeal.json" >"$w/run.json"
+    before=$(count)
+    (cd "$w" && /usr/bin/time -f '%M' -o "$work/rss" "$TOCSIN" --quiet send \
+        run.json --smtp "smtp://127.0.0.1:$port" --connections $CONNS --json) \
+        >"$work/send.json"
+    sleep 0.3
+    after=$(count)
+    echo "tocsin send --connections 16 run=$r msgs_per_s=$(json_field msgs_per_s <"$work/send.json") sink=$((after - before)) rss_kb=$(cat "$work/rss")" |
+        tee -a "$out"
+    r=$((r + 1))
+done
+kill "$sink_pid" 2>/dev/null || true
+wait "$sink_pid" 2>/dev/null || true
+sink_pid=""
+
+# 3. peak RSS to the outbox
+nosync=""
+if command -v eatmydata >/dev/null 2>&1; then
+    nosync=eatmydata
+fi
+for n in $RSS_N; do
+    w=$(mkws "$n")
+    (cd "$w" && /usr/bin/time -f '%M %e' -o "$work/rss" $nosync "$TOCSIN" \
+        --quiet send appeal.json --json) >"$work/rss.json"
+    echo "outbox n=$n sent=$(json_field sent <"$work/rss.json") peak_rss_kb=$(cut -d' ' -f1 "$work/rss") seconds=$(cut -d' ' -f2 "$work/rss") fsync=$([ -n "$nosync" ] && echo off-eatmydata || echo on)" |
+        tee -a "$out"
+    rm -rf "$w"
+done
+
+# 4. the peers, in one run (slow: installs Node modules the first time)
+if [ "${PEERS:-0}" = 1 ] && [ -x "$top/../shared/peers/run-peers.sh" ]; then
+    w=$(mkws "${PEERS_SEND_N:-20000}")
+    PROJECT_SEND_CMD="cd $w && sed \"s/\\\"id\\\": \\\"[^\\\"]*\\\"/\\\"id\\\": \\\"peers-\$RUN-\$\$\\\"/\" appeal.json >run.json && exec $TOCSIN --quiet send run.json --smtp smtp://\$SINK_HOST:\$SINK_PORT --connections 16 --json" \
+        SEND_N="${PEERS_SEND_N:-20000}" ONLY=smtp,node,project \
+        RUNS="${PEERS_RUNS:-3}" "$top/../shared/peers/run-peers.sh" |
+        tee -a "$out"
+fi
