@@ -51,9 +51,10 @@ trap 'exit 143' INT TERM
 out="$here/out/send.txt"
 mkdir -p "$here/out"
 
-# A workspace with the sample appeal and n subscribers in 5 languages.
+# A workspace (NAME) with the sample appeal and n subscribers in 5
+# languages: mkws N [NAME]
 mkws() {
-    w=$work/ws-$1
+    w=$work/ws-${2:-$1}
     "$TOCSIN" --quiet init "$w" >/dev/null
     sed -i "s|\"templates_dir\": \"templates\"|\"templates_dir\": \"$top/templates\"|" \
         "$w/tocsin.json"
@@ -142,7 +143,7 @@ if command -v eatmydata >/dev/null 2>&1; then
     nosync=eatmydata
 fi
 for n in $RSS_N; do
-    w=$(mkws "$n")
+    w=$(mkws "$n" "rss-$n")
     (cd "$w" && /usr/bin/time -f '%M %e' -o "$work/rss" $nosync "$TOCSIN" \
         --quiet send appeal.json --json) >"$work/rss.json"
     echo "outbox n=$n sent=$(json_field sent <"$work/rss.json") peak_rss_kb=$(cut -d' ' -f1 "$work/rss") seconds=$(cut -d' ' -f2 "$work/rss") fsync=$([ -n "$nosync" ] && echo off-eatmydata || echo on)" |

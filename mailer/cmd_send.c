@@ -23,6 +23,7 @@
 #include "lint.h"
 #include "log.h"
 #include "queue.h"
+#include "send_print.h"
 #include "sender.h"
 #include "store_appeal.h"
 #include "store_queue.h"
@@ -96,69 +97,6 @@ static void
 fmt_time(int64_t t, char *out, size_t size)
 {
     util_format_rfc3339(t, out, size);
-}
-
-/* Progress: a bar on a terminal, a log line every 5 s otherwise. */
-struct progress {
-    bool on;
-    bool tty;
-    bool drawn; /* a bar is on the terminal line */
-    double last;
-    const char *id;
-};
-
-static void
-show_progress(void *arg, const struct sender_stats *s)
-{
-    struct progress *p = arg;
-    double now = util_clock();
-    double el = now - s->started;
-    double rate = el > 0 ? (double)s->submitted / el : 0;
-    uint64_t done = s->sent + s->deferred + s->failed + s->uncertain;
-    char eta[32] = "-";
-    unsigned pct = 0;
-
-    if (!p->on || now - p->last < (p->tty ? 0.2 : 5.0)) {
-        return;
-    }
-    p->last = now;
-    if (s->todo > 0) {
-        pct = (unsigned)(done * 100 / s->todo);
-        if (pct > 100) {
-            pct = 100;
-        }
-        if (rate > 0 && s->todo > done) {
-            unsigned left = (unsigned)((double)(s->todo - done) / rate);
-
-            (void)snprintf(eta, sizeof(eta), "%u:%02u", left / 60, left % 60);
-        }
-    }
-    if (p->tty) {
-        char bar[21];
-
-        for (unsigned i = 0; i < 20; i++) {
-            bar[i] = i < pct / 5 ? '#' : '.';
-        }
-        bar[20] = '\0';
-        p->drawn = true;
-        fprintf(stderr,
-                "\r[%s] %3u%%  sent %" PRIu64 "  deferred %" PRIu64
-                "  failed %" PRIu64 "  %.0f/s  left %s ",
-                bar, pct, s->sent, s->deferred, s->failed, rate, eta);
-        fflush(stderr);
-    } else {
-        log_info("send: %s: %" PRIu64 "/%" PRIu64 " done, %" PRIu64
-                 " sent, %" PRIu64 " deferred, %" PRIu64 " failed, %.0f/s",
-                 p->id, done, s->todo, s->sent, s->deferred, s->failed, rate);
-    }
-}
-
-static void
-end_progress(struct progress *p)
-{
-    if (p->drawn) {
-        fputc('\n', stderr);
-    }
 }
 
 static int
@@ -301,18 +239,6 @@ out:
     return rc;
 }
 
-static void
-print_json(json_t *o)
-{
-    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-    if (s != NULL) {
-        puts(s);
-    }
-    free(s);
-    json_decref(o);
-}
-
 static int
 do_test(struct tocsin_ctx *ctx, const struct send_args *args,
         const struct appeal *a, int64_t seq)
@@ -320,7 +246,6 @@ do_test(struct tocsin_ctx *ctx, const struct send_args *args,
     struct transport_outcome *res = NULL;
     struct transport *tr = NULL;
     struct sender *s = NULL;
-    json_t *langs = NULL;
     bool ok = true;
     int rc;
 
@@ -336,32 +261,17 @@ do_test(struct tocsin_ctx *ctx, const struct send_args *args,
     if (rc != 0) {
         goto out;
     }
-    langs = json_object();
     for (size_t i = 0; i < a->nlanguages; i++) {
         ok = ok && res[i].status == SEND_OK;
-        json_object_set_new(langs, a->languages[i],
-                            json_string(transport_status_str(res[i].status)));
-        if (!args->json) {
-            printf("test %s to %s: %s%s%s\n", a->languages[i], args->test_addr,
-                   transport_status_str(res[i].status),
-                   res[i].reply[0] != '\0' ? ": " : "", res[i].reply);
-        }
     }
-    if (args->json) {
-        print_json(json_pack("{s:s, s:o, s:s}", "test", args->test_addr,
-                             "languages", langs, "via",
-                             transport_describe(tr)));
-        langs = NULL;
-    } else {
-        printf("via %s; nothing was recorded\n", transport_describe(tr));
-    }
+    send_print_test(args->json, a, args->test_addr, res,
+                    transport_describe(tr));
     if (!ok) {
         rc = merr_set(&ctx->err, MERR_TEMPFAIL,
                       "test to %s: not every language was accepted",
                       args->test_addr);
     }
 out:
-    json_decref(langs);
     free(res);
     sender_free(s);
     transport_free(tr);
@@ -398,47 +308,7 @@ do_dry_run(struct tocsin_ctx *ctx, const struct send_args *args,
     if (rc != 0) {
         goto out;
     }
-    if (args->json) {
-        json_t *l = json_object();
-        json_t *d = json_object();
-
-        for (size_t i = 0; i < a->nlanguages; i++) {
-            json_object_set_new(l, counts[i].lang,
-                                json_pack("{s:I, s:I}", "n",
-                                          (json_int_t)counts[i].n, "fallback",
-                                          (json_int_t)counts[i].fallback));
-        }
-        for (size_t i = 0; i < ndom; i++) {
-            json_object_set_new(d, dom[i].key,
-                                json_integer((json_int_t)dom[i].n));
-        }
-        print_json(json_pack("{s:s, s:b, s:I, s:I, s:f, s:o, s:o}", "appeal",
-                             a->id, "dry_run", 1, "messages",
-                             (json_int_t)st.submitted, "bytes",
-                             (json_int_t)st.bytes, "msgs_per_s",
-                             el > 0 ? (double)st.submitted / el : 0.0,
-                             "languages", l, "domains", d));
-    } else {
-        printf("dry run: appeal %s, %" PRIu64 " messages built in %.2f s "
-               "(%.0f/s), %.1f MB; nothing sent, nothing recorded\n",
-               a->id, st.submitted, el,
-               el > 0 ? (double)st.submitted / el : 0.0,
-               (double)st.bytes / 1e6);
-        for (size_t i = 0; i < a->nlanguages; i++) {
-            printf("  %-8s %8" PRIu64, counts[i].lang, counts[i].n);
-            if (counts[i].fallback > 0) {
-                printf("  (%" PRIu64 " of them by fallback)",
-                       counts[i].fallback);
-            }
-            putchar('\n');
-        }
-        if (ndom > 0) {
-            printf("top domains:\n");
-        }
-        for (size_t i = 0; i < ndom; i++) {
-            printf("  %-30s %8" PRIu64 "\n", dom[i].key, dom[i].n);
-        }
-    }
+    send_print_dry_run(args->json, a, counts, dom, ndom, &st, el);
 out:
     for (size_t i = 0; i < ndom; i++) {
         free(dom[i].key);
@@ -541,66 +411,6 @@ lock_appeal(struct tocsin_ctx *ctx, const struct appeal *a, int64_t seq,
     return 0;
 }
 
-static void
-print_summary(const struct send_args *args, const struct appeal *a,
-              const struct queue_counts *c, const struct sender_stats *st,
-              const char *via, const char *outbox)
-{
-    double el = util_clock() - st->started;
-    double rate = el > 0 ? (double)st->submitted / el : 0;
-    char next[32] = "";
-
-    if (c->next_try > 0) {
-        fmt_time(c->next_try, next, sizeof(next));
-    }
-    if (args->json) {
-        print_json(json_pack(
-            "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:{s:I,"
-            " s:I, s:I, s:I, s:I, s:f}, s:f}",
-            "appeal", a->id, "queued",
-            (json_int_t)(c->by_state[QUEUE_QUEUED] +
-                         c->by_state[QUEUE_SENDING]),
-            "sent", (json_int_t)c->by_state[QUEUE_SENT], "deferred",
-            (json_int_t)c->by_state[QUEUE_DEFERRED], "failed",
-            (json_int_t)c->by_state[QUEUE_FAILED], "uncertain",
-            (json_int_t)c->by_state[QUEUE_UNCERTAIN], "expired",
-            (json_int_t)c->by_state[QUEUE_EXPIRED], "suppressed",
-            (json_int_t)c->suppressed, "bounced",
-            (json_int_t)c->by_state[QUEUE_BOUNCED], "next_try",
-            next[0] != '\0' ? next : NULL, "run", "submitted",
-            (json_int_t)st->submitted, "sent", (json_int_t)st->sent, "deferred",
-            (json_int_t)st->deferred, "failed", (json_int_t)st->failed,
-            "uncertain", (json_int_t)st->uncertain, "seconds", el, "msgs_per_s",
-            rate));
-        return;
-    }
-    printf("appeal %s: %" PRIu64 " deliveries\n", a->id, c->total);
-    printf("  sent       %10" PRIu64 "\n", c->by_state[QUEUE_SENT]);
-    if (c->by_state[QUEUE_BOUNCED] > 0) {
-        printf("  bounced    %10" PRIu64 "\n", c->by_state[QUEUE_BOUNCED]);
-    }
-    printf("  queued     %10" PRIu64 "\n",
-           c->by_state[QUEUE_QUEUED] + c->by_state[QUEUE_SENDING]);
-    printf("  deferred   %10" PRIu64 "%s%s%s\n", c->by_state[QUEUE_DEFERRED],
-           next[0] != '\0' ? "  (next try " : "", next,
-           next[0] != '\0' ? ")" : "");
-    printf("  failed     %10" PRIu64 "\n", c->by_state[QUEUE_FAILED]);
-    printf("  uncertain  %10" PRIu64 "%s\n", c->by_state[QUEUE_UNCERTAIN],
-           c->by_state[QUEUE_UNCERTAIN] > 0
-               ? "  (may have been delivered; not resent unless "
-                 "--resend-uncertain)"
-               : "");
-    printf("  expired    %10" PRIu64 "\n", c->by_state[QUEUE_EXPIRED]);
-    printf("  suppressed %10" PRIu64 "  (list members not mailed: "
-           "unsubscribed, bounced, suppressed, no consent)\n",
-           c->suppressed);
-    printf("this run: %" PRIu64 " messages in %.1f s (%.0f/s) via %s\n",
-           st->submitted, el, rate, via);
-    if (outbox != NULL && st->submitted > 0) {
-        printf("the messages are in %s/new\n", outbox);
-    }
-}
-
 /* The command line again, for "resume with". */
 static void
 resume_hint(const struct send_args *args, char *out, size_t size)
@@ -628,7 +438,7 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
     struct sender_run_opts ro;
     struct sender_stats st;
     struct queue_counts c;
-    struct progress pg;
+    struct send_progress pg;
     struct transport *tr = NULL;
     struct sender *s = NULL;
     const char **relays = NULL;
@@ -721,11 +531,11 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
         ro.window = 4;
     }
     ro.relays = relays;
-    pg = (struct progress){.on = !ctx->quiet,
-                           .tty = cmdline_tty(stderr),
-                           .last = util_clock(),
-                           .id = a->id};
-    ro.progress = show_progress;
+    pg = (struct send_progress){.on = !ctx->quiet,
+                                .tty = cmdline_tty(stderr),
+                                .last = util_clock(),
+                                .id = a->id};
+    ro.progress = send_print_progress;
     ro.progress_arg = &pg;
     st.todo = c.by_state[QUEUE_QUEUED];
     if (!ctx->quiet) {
@@ -758,7 +568,7 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
             break;
         }
     }
-    end_progress(&pg);
+    send_print_progress_end(&pg);
     if (rc != 0) {
         goto out;
     }
@@ -784,8 +594,8 @@ expire:
             goto out;
         }
     }
-    print_summary(args, a, &c, &st, tr != NULL ? transport_describe(tr) : "-",
-                  outbox);
+    send_print_summary(args->json, a, &c, &st,
+                       tr != NULL ? transport_describe(tr) : "-", outbox);
     if (interrupted) {
         char hint[1024];
 

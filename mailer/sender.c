@@ -651,6 +651,37 @@ sender_dry_run(struct sender *s, struct store *st,
 }
 
 int
+sender_preview(struct sender *s, const struct sender_recipient *r,
+               struct buf *out, struct merr *err)
+{
+    struct who w = {
+        .subscriber_id = r->subscriber_id,
+        .email = r->email,
+        .email_display = r->email_display,
+        .name = r->name,
+        .language = r->language,
+        .attrs = r->attrs,
+    };
+    struct built b;
+    int rc;
+
+    buf_init(&b.msg, TOCSIN_MAX_MESSAGE);
+    rc = build(s, &w, NULL, &b, err);
+    if (rc == 0) {
+        buf_reset(out);
+        rc = buf_addf(out, "Return-Path: <%s>\r\n", b.from);
+    }
+    if (rc == 0) {
+        rc = buf_add(out, b.msg.data, b.msg.len);
+    }
+    if (rc == MERR_LIMIT) {
+        rc = merr_set(err, rc, "message over %zu bytes", out->max);
+    }
+    buf_release(&b.msg);
+    return rc;
+}
+
+int
 sender_test(struct sender *s, struct transport *tr, const char *addr,
             struct transport_outcome *outcomes, struct merr *err)
 {

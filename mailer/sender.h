@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "appeal.h"
+#include "buf.h"
 #include "config.h"
 #include "err.h"
 #include "store.h"
@@ -39,6 +40,24 @@ int sender_new(const struct appeal *a, const struct config *cfg,
                struct merr *err);
 
 void sender_free(struct sender *s);
+
+/* One recipient for sender_preview (all borrowed). */
+struct sender_recipient {
+    int64_t subscriber_id; /* 0: nobody in particular */
+    const char *email;     /* the address as sent */
+    const char *email_display;
+    const char *name;     /* may be "" */
+    const char *language; /* the subscriber's tag, may be "" */
+    const char *attrs;    /* JSON object text, or NULL */
+};
+
+/*
+ * The message r would get, as it goes on the wire (CRLF), after a
+ * "Return-Path: <envelope sender>" line, replacing the contents of out
+ * (tocsin preview --raw).  MERR_INVALID, MERR_LIMIT.
+ */
+int sender_preview(struct sender *s, const struct sender_recipient *r,
+                   struct buf *out, struct merr *err);
 
 /* Counts of one run (not of the whole appeal). */
 struct sender_stats {
