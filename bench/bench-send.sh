@@ -18,6 +18,7 @@
 #      pooled, tocsin through PROJECT_SEND_CMD) in one run.
 #
 #   SEND_N=20000 SEND_RUNS=3 SEND_RSS_N="100000" sh bench/bench-send.sh
+#   SEND_PARTS="render smtp rss" (the default: all three) picks parts.
 #
 # Figures go to bench/out/send.txt.
 set -eu
@@ -27,6 +28,11 @@ N=${SEND_N:-20000}
 RUNS=${SEND_RUNS:-3}
 RENDER_N=${SEND_RENDER_N:-100000}
 RSS_N=${SEND_RSS_N:-"100000 1000000"}
+PARTS=${SEND_PARTS:-"render smtp rss"}
+part() {
+    case " $PARTS " in *" $1 "*) return 0 ;; esac
+    return 1
+}
 CONNS=16
 SINK=/usr/sbin/smtp-sink
 SOURCE=/usr/sbin/smtp-source
@@ -88,12 +94,15 @@ print(o)' "$1"
 } | tee "$out"
 
 # 1. render + MIME, one core
+if part render; then
 w=$(mkws "$RENDER_N")
 (cd "$w" && "$TOCSIN" --quiet send appeal.json --dry-run --json) >"$work/dry.json"
 echo "dry-run n=$RENDER_N msgs_per_s=$(json_field msgs_per_s <"$work/dry.json") avg_bytes=$(( $(json_field bytes <"$work/dry.json") / RENDER_N ))" |
     tee -a "$out"
+fi
 
 # 2. smtp-sink, 16 connections, against smtp-source
+if part smtp; then
 port=$(python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 user=""
@@ -136,8 +145,10 @@ done
 kill "$sink_pid" 2>/dev/null || true
 wait "$sink_pid" 2>/dev/null || true
 sink_pid=""
+fi
 
 # 3. peak RSS to the outbox
+if part rss; then
 nosync=""
 if command -v eatmydata >/dev/null 2>&1; then
     nosync=eatmydata
@@ -150,6 +161,7 @@ for n in $RSS_N; do
         tee -a "$out"
     rm -rf "$w"
 done
+fi
 
 # 4. the peers, in one run (slow: installs Node modules the first time)
 if [ "${PEERS:-0}" = 1 ] && [ -x "$top/../shared/peers/run-peers.sh" ]; then

@@ -9,6 +9,7 @@ LC_ALL=C TZ=UTC
 need sqlite3 python3
 
 ws=$(send_ws)
+sed -i 's|"reply_to": ""|"reply_to": "Réseau Desk <desk@example.org>"|' "$ws/tocsin.json"
 send_seed "$ws" 1000
 sink_start sink "$E2E_TMP/dump"
 cd "$ws"
@@ -22,7 +23,8 @@ for k in ("queued", "sent", "deferred", "failed", "uncertain", "expired",
     assert k in o, k
 assert o["sent"] == 1000 and o["queued"] == 0 and o["failed"] == 0, o
 PY
-send_check --db tocsin.db --dir "$E2E_TMP/dump" --expect 1000 >"$E2E_TMP/check"
+send_check --db tocsin.db --dir "$E2E_TMP/dump" --expect 1000 \
+    --reply-to "Réseau Desk <desk@example.org>" >"$E2E_TMP/check"
 cat "$E2E_TMP/check"
 assert_eq "$(q "$ws" "SELECT count(*) FROM deliveries WHERE state = 'sent'")" 1000 "sent rows"
 assert_eq "$(q "$ws" "SELECT count(DISTINCT language) FROM deliveries")" 5 "languages"

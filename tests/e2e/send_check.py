@@ -44,6 +44,7 @@ def main():
     ap.add_argument("--expect", type=int)
     ap.add_argument("--dupes-ok")
     ap.add_argument("--subject-prefix", default="")
+    ap.add_argument("--reply-to", help="the Reply-To every message must have")
     args = ap.parse_args()
 
     db = sqlite3.connect(args.db)
@@ -110,6 +111,8 @@ def main():
         if not tok or f"/u/{tok.group(1)}>" not in unsub or \
                 f"mailto:bounces+{tok.group(1)}@" not in unsub:
             problems.append(f"{name}: envelope {sender} vs {unsub}")
+        if args.reply_to and str(m["Reply-To"]) != args.reply_to:
+            problems.append(f"{name}: Reply-To {m['Reply-To']}")
         if str(m["List-Unsubscribe-Post"]) != "List-Unsubscribe=One-Click":
             problems.append(f"{name}: List-Unsubscribe-Post")
         if not str(m["Subject"]).startswith(args.subject_prefix):
