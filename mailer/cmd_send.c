@@ -20,6 +20,7 @@
 #include "appeal.h"
 #include "buf.h"
 #include "cmd.h"
+#include "journal.h"
 #include "lint.h"
 #include "log.h"
 #include "queue.h"
@@ -431,6 +432,50 @@ resume_hint(const struct send_args *args, char *out, size_t size)
     buf_release(&b);
 }
 
+/* The journal of appeal seq's sends, next to the database. */
+static int
+journal_path(struct tocsin_ctx *ctx, int64_t seq, char *out, size_t size)
+{
+    if (snprintf(out, size, "%s.send-%" PRId64 ".journal", ctx->cfg->database,
+                 seq) >= (int)size) {
+        return merr_set(&ctx->err, MERR_LIMIT, "database path too long");
+    }
+    return 0;
+}
+
+/*
+ * Rows an earlier run left "sending": settled from its journal (see
+ * sender_recover); then a fresh journal for this run.
+ */
+static int
+recover(struct tocsin_ctx *ctx, const struct appeal *a, int64_t seq,
+        struct journal **jn)
+{
+    struct sender_recovery r;
+    char path[4096];
+    int rc;
+
+    rc = journal_path(ctx, seq, path, sizeof(path));
+    if (rc == 0) {
+        rc = sender_recover(ctx->store, &ctx->keys, seq, path, &r, &ctx->err);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if (r.uncertain > 0) {
+        log_warn("%s: %" PRIu64 " deliveries were in flight when an earlier "
+                 "run stopped: now uncertain (not resent unless "
+                 "--resend-uncertain)",
+                 a->id, r.uncertain);
+    }
+    if (r.requeued + r.replayed > 0) {
+        log_info("%s: an earlier run stopped: %" PRIu64 " outcomes recovered "
+                 "from its journal, %" PRIu64 " deliveries queued again",
+                 a->id, r.replayed, r.requeued);
+    }
+    return journal_open(path, jn, &ctx->err);
+}
+
 static int
 do_send(struct tocsin_ctx *ctx, const struct send_args *args,
         const struct appeal *a, const struct store_audience *aud)
@@ -441,6 +486,7 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
     struct send_progress pg;
     struct transport *tr = NULL;
     struct sender *s = NULL;
+    struct journal *jn = NULL;
     const char **relays = NULL;
     const char *outbox = NULL;
     int64_t seq = 0;
@@ -456,13 +502,7 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
         rc = lock_appeal(ctx, a, seq, &lockfd);
     }
     if (rc == 0) {
-        rc = store_queue_recover(ctx->store, seq, &n, &ctx->err);
-    }
-    if (rc == 0 && n > 0) {
-        log_warn("%s: %" PRIu64 " deliveries were in flight when an earlier "
-                 "run stopped: now uncertain (not resent unless "
-                 "--resend-uncertain)",
-                 a->id, n);
+        rc = recover(ctx, a, seq, &jn);
     }
     if (rc == 0 && args->resend_uncertain) {
         rc = store_queue_requeue_uncertain(ctx->store, seq, &n, &ctx->err);
@@ -504,6 +544,7 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
     ro.retry_hours = ctx->cfg->retry_hours;
     ro.not_after = a->not_after;
     ro.stop = &interrupted;
+    ro.journal = jn;
     if (transport_is_smtp(tr)) {
         /* a row per connection: after a crash at most this many are
          * uncertain */
@@ -614,6 +655,8 @@ expire:
                       c.by_state[QUEUE_DEFERRED], args->path, t);
     }
 out:
+    /* a clean end leaves nothing in flight: the journal has no use */
+    journal_close(jn, rc == 0 || rc == MERR_TEMPFAIL || rc == MERR_INTERRUPTED);
     if (lockfd >= 0) {
         close(lockfd);
     }

@@ -72,10 +72,14 @@ struct sender_stats {
     double started;      /* util_clock() at the start */
 };
 
+struct journal;
+
 struct sender_run_opts {
     struct store *st;
     struct transport *tr;
-    unsigned window;      /* rows claimed and not yet recorded, at most */
+    unsigned window;      /* messages with the transport at most (the
+                             connections): after a crash at most this
+                             many are uncertain */
     unsigned batch;       /* rows read from the store at a time */
     unsigned retry_hours; /* deferred rows fail after this */
     /* for deliveries.relay, by the outcome's relay index: URLs, or
@@ -83,6 +87,8 @@ struct sender_run_opts {
     const char *const *relays;
     size_t nrelays;
     int64_t not_after; /* stop claiming at this time; 0 = never */
+    /* the send journal (journal.h), or NULL */
+    struct journal *journal;
     /* set (by a signal handler) to stop claiming new rows */
     volatile sig_atomic_t *stop;
     /* called after each step; may print progress (rate-limit inside) */
@@ -94,12 +100,32 @@ struct sender_run_opts {
  * Send the appeal's queued rows (deferred false) or its deferred rows due
  * now (deferred true), in subscriber order, until none is left, *stop is
  * set or not_after comes; every message handed over has its outcome
- * recorded before the return.  Adds to *stats.  MERR_DB, MERR_INVALID (a
- * message could not be built; err names the subscriber; rows not yet
- * claimed stay queued).
+ * recorded before the return, and rows claimed but not handed over are
+ * given back.  Rows are claimed in batches of a few per connection.  Adds to
+ * *stats.  MERR_DB, MERR_INVALID (a message could not be built; err names the
+ * subscriber; rows not yet claimed stay queued).
  */
 int sender_run(struct sender *s, const struct sender_run_opts *o, bool deferred,
                struct sender_stats *stats, struct merr *err);
+
+/* What recovery found. */
+struct sender_recovery {
+    uint64_t uncertain; /* handed over and no outcome: maybe delivered */
+    uint64_t requeued;  /* claimed but never handed over: queued again */
+    uint64_t replayed;  /* outcomes read back from the journal */
+};
+
+/*
+ * Before a run: deliveries of appeal seq left "sending" by a run that
+ * died.  With its journal (written in this boot), those it says came
+ * back get that outcome, those it says were handed over become
+ * uncertain, the others are queued again; without one, all are
+ * uncertain.  One transaction.  The caller removes the journal after.
+ * MERR_DB, MERR_IO, MERR_PARSE.
+ */
+int sender_recover(struct store *st, const struct token_keys *keys, int64_t seq,
+                   const char *journal_path, struct sender_recovery *res,
+                   struct merr *err);
 
 /* One language's share in a dry run. */
 struct sender_lang_count {

@@ -173,6 +173,45 @@ store_queue_recover(struct store *st, int64_t seq, uint64_t *n,
 }
 
 int
+store_queue_mark_uncertain(struct store *st, int64_t seq, int64_t subscriber_id,
+                           uint64_t *n, struct merr *err)
+{
+    static const char sql[] =
+        "UPDATE deliveries SET state = 'uncertain',"
+        " reply = 'the sender stopped during the transaction'"
+        " WHERE appeal_seq = ?1 AND subscriber_id = ?2 AND state = 'sending'";
+
+    return update_seq(st, sql, seq, subscriber_id, true, n, "mark uncertain",
+                      err);
+}
+
+int
+store_queue_requeue_sending(struct store *st, int64_t seq, uint64_t *n,
+                            struct merr *err)
+{
+    static const char sql[] =
+        "UPDATE deliveries SET state = 'queued',"
+        " first_try = CASE WHEN attempts <= 1 THEN NULL ELSE first_try END,"
+        " attempts = max(attempts - 1, 0)"
+        " WHERE appeal_seq = ?1 AND state = 'sending'";
+
+    return update_seq(st, sql, seq, 0, false, n, "requeue sending", err);
+}
+
+int
+store_queue_unclaim(struct store *st, int64_t seq, int64_t subscriber_id,
+                    struct merr *err)
+{
+    static const char sql[] =
+        "UPDATE deliveries SET state = 'queued',"
+        " first_try = CASE WHEN attempts <= 1 THEN NULL ELSE first_try END,"
+        " attempts = max(attempts - 1, 0)"
+        " WHERE appeal_seq = ?1 AND subscriber_id = ?2 AND state = 'sending'";
+
+    return update_seq(st, sql, seq, subscriber_id, true, NULL, "unclaim", err);
+}
+
+int
 store_queue_requeue_uncertain(struct store *st, int64_t seq, uint64_t *n,
                               struct merr *err)
 {

@@ -60,6 +60,25 @@ int store_queue_enqueue(struct store *st, int64_t seq,
 int store_queue_recover(struct store *st, int64_t seq, uint64_t *n,
                         struct merr *err);
 
+/* One row left sending becomes uncertain (*n: 0 or 1).  MERR_DB. */
+int store_queue_mark_uncertain(struct store *st, int64_t seq,
+                               int64_t subscriber_id, uint64_t *n,
+                               struct merr *err);
+
+/*
+ * Rows left sending that were never handed over: queued again, their
+ * attempt not counted.  MERR_DB.
+ */
+int store_queue_requeue_sending(struct store *st, int64_t seq, uint64_t *n,
+                                struct merr *err);
+
+/*
+ * Give back one claimed row that was not handed over (inside the caller's
+ * transaction): sending -> queued, its attempt not counted.  MERR_DB.
+ */
+int store_queue_unclaim(struct store *st, int64_t seq, int64_t subscriber_id,
+                        struct merr *err);
+
 /* --resend-uncertain: uncertain rows become queued again.  MERR_DB. */
 int store_queue_requeue_uncertain(struct store *st, int64_t seq, uint64_t *n,
                                   struct merr *err);
