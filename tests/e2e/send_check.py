@@ -61,10 +61,13 @@ def main():
     got = {}
     n = 0
     for path in files(args.dir):
-        n += 1
         name = os.path.basename(path)
-        with open(path, "rb") as f:
-            raw = f.read()
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            continue  # smtp-sink removed an aborted transaction's dump
+        n += 1
         m = email.message_from_bytes(raw, policy=policy.default)
         defects = list(m.defects)
         for part in m.walk():
