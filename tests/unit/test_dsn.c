@@ -11,6 +11,9 @@
 
 #include "unit.h"
 #include "dsn.h"
+#include "mime.h"
+#include "render.h"
+#include "token.h"
 #include "util.h"
 
 static struct dsn_report *
@@ -279,6 +282,154 @@ test_dsn_classify(void **state)
         }
     }
     assert_string_equal(dsn_kind_name(DSN_COMPLAINT), "complaint");
+}
+
+static struct dsn_report *parse_buf(const struct buf *b);
+
+/* ---- a message as mime.c builds it, returned -------------------------- */
+
+/* Our message for appeal 14, subscriber 123, as sent (CRLF). */
+static void
+build_sent(const struct token_keys *k, struct buf *out, char *tok, char *mid)
+{
+    static const struct mime_identity id = {
+        .from_name = "Example Network",
+        .from_addr = "appeals@example.org",
+        .list_name = "Example Network",
+        .list_id = "appeals.example.org",
+        .bounce_domain = "mail.example.org",
+        .base_url = "https://act.example.org",
+    };
+    struct render_out ro;
+    struct mime_lang *ml = NULL;
+    struct mime_recipient r;
+    struct merr err = {0};
+
+    render_out_init(&ro);
+    assert_int_equal(buf_adds(&ro.subject, "Free Maria"), 0);
+    assert_int_equal(buf_adds(&ro.text, "Maria was arrested.\n"), 0);
+    assert_int_equal(buf_adds(&ro.html, "<p>Maria was arrested.</p>\n"), 0);
+    assert_int_equal(mime_lang_new(&id, "en", &ro, &ml, &err), 0);
+    token_make(k, 14, 123, tok);
+    assert_int_equal(
+        mime_message_id(k, 14, 123, "mail.example.org", mid, MIME_ID_MAX), 0);
+    r = (struct mime_recipient){.name = "Ana",
+                                .email = "ana@example.net",
+                                .token = tok,
+                                .message_id = mid};
+    assert_int_equal(mime_build(ml, &r, &ro, 1795874366, out, &err), 0);
+    mime_lang_free(ml);
+    render_out_release(&ro);
+}
+
+static void
+check_ours(const struct token_keys *k, const struct dsn_report *r,
+           const char *tok, const char *mid, bool has_token)
+{
+    int64_t seq = 0;
+    int64_t sub = 0;
+
+    assert_int_equal(r->kind, DSN_HARD);
+    assert_string_equal(r->rcpts[0].address, "ana@example.net");
+    if (has_token) {
+        assert_string_equal(r->token, tok);
+        assert_int_equal(token_check(k, r->token, strlen(r->token), &seq, &sub),
+                         0);
+        assert_int_equal(seq, 14);
+        assert_int_equal(sub, 123);
+    }
+    assert_string_equal(r->message_id, mid);
+    assert_int_equal(
+        mime_message_id_parse(r->message_id, strlen(r->message_id), &seq, &sub),
+        0);
+    assert_int_equal(sub, 123);
+    assert_string_equal(r->returned_token, tok);
+}
+
+static void
+test_dsn_our_message_returned(void **state)
+{
+    struct token_keys k;
+    struct merr err = {0};
+    struct buf sent;
+    struct buf b;
+    char tok[TOKEN_MAX];
+    char mid[MIME_ID_MAX];
+    const char *hdr_end;
+    struct dsn_report *r;
+
+    (void)state;
+    assert_int_equal(
+        token_keys_init(&k, "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0", &err), 0);
+    buf_init(&sent, TOCSIN_MAX_MESSAGE);
+    build_sent(&k, &sent, tok, mid);
+    buf_init(&b, TOCSIN_MAX_MESSAGE);
+
+    /* a DSN that returns the whole message (message/rfc822) */
+    assert_int_equal(
+        buf_addf(&b,
+                 "From: MAILER-DAEMON@mx.example.net\r\n"
+                 "To: bounces+%s@mail.example.org\r\n"
+                 "Subject: Undelivered Mail Returned to Sender\r\n"
+                 "Content-Type: multipart/report; report-type=delivery-status;"
+                 " boundary=\"R\"\r\n\r\n"
+                 "--R\r\nContent-Type: message/delivery-status\r\n\r\n"
+                 "Final-Recipient: rfc822; ana@example.net\r\n"
+                 "Action: failed\r\nStatus: 5.1.1\r\n\r\n"
+                 "--R\r\nContent-Type: message/rfc822\r\n\r\n%s\r\n"
+                 "--R--\r\n",
+                 tok, buf_str(&sent)),
+        0);
+    r = parse_buf(&b);
+    check_ours(&k, r, tok, mid, true);
+    dsn_report_free(r);
+
+    /* headers only, to an address without our token */
+    hdr_end = strstr(buf_str(&sent), "\r\n\r\n");
+    assert_non_null(hdr_end);
+    buf_reset(&b);
+    assert_int_equal(
+        buf_addf(&b,
+                 "From: MAILER-DAEMON@mx.example.net\r\n"
+                 "To: appeals@example.org\r\n"
+                 "Content-Type: multipart/report; report-type=delivery-status;"
+                 " boundary=\"R\"\r\n\r\n"
+                 "--R\r\nContent-Type: message/delivery-status\r\n\r\n"
+                 "Final-Recipient: rfc822; ana@example.net\r\n"
+                 "Action: failed\r\nStatus: 5.1.1\r\n\r\n"
+                 "--R\r\nContent-Type: text/rfc822-headers\r\n\r\n%.*s\r\n"
+                 "\r\n--R--\r\n",
+                 (int)(hdr_end - buf_str(&sent)), buf_str(&sent)),
+        0);
+    r = parse_buf(&b);
+    check_ours(&k, r, tok, mid, false);
+    assert_string_equal(r->token, "");
+    dsn_report_free(r);
+
+    /* an Exim text bounce with the message pasted below it */
+    buf_reset(&b);
+    assert_int_equal(
+        buf_addf(
+            &b,
+            "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+            "To: appeals@example.org\n"
+            "Subject: Mail delivery failed: returning message to sender\n"
+            "\nThis message was created automatically by mail delivery "
+            "software.\n\nA message that you sent could not be delivered "
+            "to one or more of its\nrecipients. This is a permanent error. "
+            "The following address(es) failed:\n\n  ana@example.net\n"
+            "    host mx.example.net [192.0.2.1]: 550 5.1.1 No such "
+            "user\n\n------ This is a copy of the message, including all "
+            "the headers. ------\n\n%s",
+            buf_str(&sent)),
+        0);
+    r = parse_buf(&b);
+    check_ours(&k, r, tok, mid, false);
+    dsn_report_free(r);
+
+    buf_release(&b);
+    buf_release(&sent);
+    token_keys_release(&k);
 }
 
 /* ---- untrusted input -------------------------------------------------- */
@@ -572,6 +723,7 @@ main(void)
         cmocka_unit_test(test_dsn_text_bounces),
         cmocka_unit_test(test_dsn_nothing_identifiable),
         cmocka_unit_test(test_dsn_not_a_bounce),
+        cmocka_unit_test(test_dsn_our_message_returned),
         cmocka_unit_test(test_dsn_classify),
         cmocka_unit_test(test_dsn_empty_and_junk),
         cmocka_unit_test(test_dsn_too_big),
