@@ -522,6 +522,15 @@ pop3_fetch(struct mailbox *mb, const struct mailbox_item *it, struct buf *out,
 /* -- Maildir ---------------------------------------------------------- */
 
 static int
+by_source(const void *a, const void *b)
+{
+    const struct mailbox_item *x = a;
+    const struct mailbox_item *y = b;
+
+    return strcmp(x->source, y->source);
+}
+
+static int
 maildir_open(struct mailbox *mb, struct merr *err)
 {
     struct stat sb;
@@ -559,6 +568,7 @@ maildir_open(struct mailbox *mb, struct merr *err)
     }
     mb->n = i;
     /* oldest first: Maildir unique names start with the delivery time */
+    qsort(mb->items, mb->n, sizeof(*mb->items), by_source);
     return 0;
 }
 
