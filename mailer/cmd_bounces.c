@@ -2,8 +2,10 @@
  * cmd_bounces: tocsin bounces.  Reads the bounce mailbox (mailbox.c),
  * understands each message (dsn.c), finds whose delivery it was (VERP
  * token, then our Message-ID, then our links in the returned headers),
- * records it (store_bounce.c), then marks the message processed.  One
- * transaction per message: a message counts once or not at all.
+ * records it (store_bounce.c), then marks the message processed.  Each
+ * message is recorded with its mailbox_seen key in the same transaction
+ * (a batch of them), and marked only after the commit: a message counts
+ * once or not at all.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +24,9 @@
 #include "store_bounce.h"
 #include "token.h"
 #include "util.h"
+
+/* Messages recorded per transaction (one fsync per batch). */
+#define BOUNCE_BATCH 64
 
 struct bounce_counts {
     size_t listed;     /* messages not yet processed, as the mailbox says */
@@ -42,6 +47,8 @@ struct bounce_run {
     bool dry_run;
     bool json;
     struct bounce_counts n;
+    size_t pending[BOUNCE_BATCH]; /* recorded, to mark after the commit */
+    size_t npending;
     int64_t cached_seq; /* appeal seq -> id, for the JSON lines */
     char *cached_id;
 };
@@ -130,7 +137,7 @@ record_message(struct bounce_run *r, size_t i, const struct buf *msg,
 
     bounce_match_report(ctx->store, &ctx->keys, rep, &m);
     bounce_identity(rep, msg->data, msg->len, ident);
-    if (!r->dry_run) {
+    if (!r->dry_run && !store_in_transaction(ctx->store)) {
         rc = store_begin(ctx->store, err);
         if (rc != 0) {
             goto out;
@@ -183,15 +190,37 @@ record_message(struct bounce_run *r, size_t i, const struct buf *msg,
     }
     if (!r->dry_run) {
         rc = store_bounce_set_seen(ctx->store, mailbox_key(r->mb, i), now, err);
-        if (rc == 0) {
-            rc = store_commit(ctx->store, err);
-        }
     }
 out:
     if (rc != 0) {
         store_rollback(ctx->store);
+        r->npending = 0;
     }
     bounce_match_release(&m);
+    return rc;
+}
+
+/*
+ * Commit what was recorded, then mark those messages processed: a message
+ * is marked only once its bounce is on disk.  A crash in between leaves
+ * them recorded and unmarked; the next run marks them (mailbox_seen).
+ */
+static int
+flush_batch(struct bounce_run *r, struct merr *err)
+{
+    int rc = 0;
+
+    if (store_in_transaction(r->ctx->store)) {
+        rc = store_commit(r->ctx->store, err);
+    }
+    for (size_t k = 0; rc == 0 && k < r->npending; k++) {
+        rc = mailbox_mark(r->mb, r->pending[k], err);
+        if (rc != 0) {
+            merr_prefix(err, "%s recorded, not marked processed",
+                        mailbox_source(r->mb, r->pending[k]));
+        }
+    }
+    r->npending = 0;
     return rc;
 }
 
@@ -231,15 +260,17 @@ process_one(struct bounce_run *r, size_t i, struct buf *msg, struct merr *err)
             return rc;
         }
         r->n.messages++;
-    } else if (r->dry_run || mailbox_is_marked(r->mb, i)) {
+        if (r->dry_run) {
+            return 0;
+        }
+        r->pending[r->npending++] = i;
+        return r->npending == BOUNCE_BATCH ? flush_batch(r, err) : 0;
+    }
+    if (r->dry_run || mailbox_is_marked(r->mb, i)) {
         return 0; /* processed before */
-    } else {
-        /* recorded by an earlier run that stopped before marking it */
-        r->n.seen++;
     }
-    if (r->dry_run) {
-        return 0;
-    }
+    /* recorded by an earlier run that stopped before marking it */
+    r->n.seen++;
     rc = mailbox_mark(r->mb, i, err);
     if (rc != 0) {
         merr_prefix(err, "%s recorded, not marked processed", source);
@@ -258,6 +289,9 @@ print_summary(const struct bounce_run *r)
     if (r->n.messages == 0 && r->n.seen == 0 && r->n.failed == 0) {
         fprintf(f, "bounces: no new messages\n");
         return;
+    }
+    if (r->n.messages == 0) {
+        goto rest;
     }
     fprintf(f,
             "bounces: %zu message%s read%s, %zu recipient%s (%zu hard, %zu "
@@ -278,6 +312,7 @@ print_summary(const struct bounce_run *r)
                 r->n.recorded, r->n.bounced, r->n.suppressed,
                 r->n.suppressed == 1 ? "" : "es");
     }
+rest:
     if (r->n.seen > 0) {
         fprintf(f, "bounces: %zu message%s recorded before, marked now\n",
                 r->n.seen, r->n.seen == 1 ? "" : "s");
@@ -371,12 +406,17 @@ cmd_bounces(struct tocsin_ctx *ctx, int argc, char **argv)
             goto out;
         }
     }
-    rc = mailbox_finish(r.mb, &ctx->err);
+    rc = flush_batch(&r, &ctx->err);
+    if (rc == 0) {
+        rc = mailbox_finish(r.mb, &ctx->err);
+    }
     if (rc == 0) {
         print_summary(&r);
     }
 out:
     fflush(stdout);
+    /* a failed batch is not committed: those messages stay unmarked */
+    store_rollback(ctx->store);
     mailbox_free(r.mb);
     free(r.cached_id);
     buf_release(&msg);
