@@ -1,8 +1,9 @@
 /*
  * cmd_preview: tocsin preview APPEAL.json [--lang L | --email E]
- * [--name N] [--html FILE]: what one language or one subscriber will
- * receive (subject, preheader, text part; the HTML into a file) and how
- * many subscribers get each language.  Writes nothing to the database.
+ * [--name N] [--html FILE | --raw]: what one language or one subscriber
+ * will receive (subject, preheader, text part; the HTML into a file; or
+ * with --raw the whole message as send builds it) and how many
+ * subscribers get each language.  Writes nothing to the database.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "appeal.h"
 #include "cmd.h"
 #include "render.h"
+#include "sender.h"
 #include "store_appeal.h"
 #include "store_audience.h"
 #include "store_subs.h"
@@ -26,6 +28,7 @@ struct preview_opts {
     const char *email;
     const char *name;
     const char *html;
+    bool raw;
 };
 
 /* The language summary: subscribers per appeal language, and how many
@@ -169,6 +172,69 @@ subscriber_recipient(struct tocsin_ctx *ctx, const struct appeal *a,
     return 0;
 }
 
+/*
+ * --raw: the whole message, as tocsin send would hand it over (CRLF),
+ * after a Return-Path line with its envelope sender.  For --lang, a
+ * recipient who is nobody (subscriber 0: the server refuses its links).
+ */
+static int
+run_raw(struct tocsin_ctx *ctx, const char *path, const struct preview_opts *po)
+{
+    struct store_subscriber sub;
+    struct sender_recipient r;
+    struct sender *snd = NULL;
+    struct appeal *a = NULL;
+    struct address addr;
+    struct buf out;
+    int64_t seq = 0;
+    int rc;
+
+    memset(&sub, 0, sizeof(sub));
+    buf_init(&out, TOCSIN_MAX_MESSAGE + 4096);
+    rc = appeal_load(path, &a, &ctx->err);
+    if (rc == 0) {
+        rc = appeal_seq(ctx, a, &seq);
+    }
+    if (rc == 0 && po->email != NULL) {
+        rc = address_parse(po->email, strlen(po->email), &addr, &ctx->err);
+        if (rc == 0) {
+            rc = store_subscriber_find(ctx->store, addr.key, &sub, &ctx->err);
+        }
+        if (rc == MERR_NOTFOUND) {
+            rc = merr_set(&ctx->err, MERR_NOTFOUND, "no subscriber %s",
+                          po->email);
+        }
+    }
+    if (rc != 0) {
+        goto out;
+    }
+    if (po->email != NULL) {
+        r = (struct sender_recipient){sub.id,   sub.email,    sub.email_display,
+                                      sub.name, sub.language, sub.attrs};
+    } else {
+        r = (struct sender_recipient){0,
+                                      "supporter@example.org",
+                                      "supporter@example.org",
+                                      po->name != NULL ? po->name : "",
+                                      po->lang != NULL ? po->lang
+                                                       : a->default_language,
+                                      NULL};
+    }
+    rc = sender_new(a, ctx->cfg, &ctx->keys, seq, &snd, &ctx->err);
+    if (rc == 0) {
+        rc = sender_preview(snd, &r, &out, &ctx->err);
+    }
+    if (rc == 0 && fwrite(out.data, 1, out.len, stdout) != out.len) {
+        rc = merr_set(&ctx->err, MERR_IO, "stdout: write failed");
+    }
+out:
+    sender_free(snd);
+    buf_release(&out);
+    store_subscriber_release(&sub);
+    appeal_free(a);
+    return rc;
+}
+
 static int
 run(struct tocsin_ctx *ctx, const char *path, const struct preview_opts *po)
 {
@@ -253,7 +319,7 @@ cmd_preview(struct tocsin_ctx *ctx, int argc, char **argv)
         {"raw", no_argument, NULL, OPT_RAW},
         {NULL, 0, NULL, 0},
     };
-    struct preview_opts po = {NULL, NULL, NULL, NULL};
+    struct preview_opts po = {NULL, NULL, NULL, NULL, false};
     int c;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -271,8 +337,8 @@ cmd_preview(struct tocsin_ctx *ctx, int argc, char **argv)
             po.html = optarg;
             break;
         case OPT_RAW:
-            /* TODO(issue 4): the whole RFC 5322 message (mime.c) */
-            return cmdline_error(ctx, "--raw arrives with sending (issue 4)");
+            po.raw = true;
+            break;
         default:
             return cmdline_error(ctx, "unknown option");
         }
@@ -285,6 +351,12 @@ cmd_preview(struct tocsin_ctx *ctx, int argc, char **argv)
     }
     if (po.name != NULL && po.email != NULL) {
         return cmdline_error(ctx, "--name is for --lang previews");
+    }
+    if (po.raw && po.html != NULL) {
+        return cmdline_error(ctx, "--raw prints the whole message; no --html");
+    }
+    if (po.raw) {
+        return run_raw(ctx, argv[optind], &po);
     }
     return run(ctx, argv[optind], &po);
 }

@@ -581,7 +581,7 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
     st.todo = c.by_state[QUEUE_QUEUED];
     if (!ctx->quiet) {
         log_info("send: %s: %" PRIu64 " to send via %s", a->id, st.todo,
-                 transport_describe(tr));
+                 transport_is_smtp(tr) ? transport_describe(tr) : "the outbox");
     }
     for (;;) {
         rc = sender_run(s, &ro, false, &st, &ctx->err);
@@ -636,7 +636,10 @@ expire:
         }
     }
     send_print_summary(args->json, a, &c, &st,
-                       tr != NULL ? transport_describe(tr) : "-", outbox);
+                       tr == NULL              ? "-"
+                       : transport_is_smtp(tr) ? transport_describe(tr)
+                                               : "the outbox",
+                       outbox);
     if (interrupted) {
         char hint[1024];
 

@@ -55,6 +55,25 @@ assert_eq "$(ls "$new" | wc -l)" 20 "messages in the outbox"
 send_check --db tocsin.db --dir "$new" --kind maildir --expect 20
 assert_eq "$(q "$ws" "SELECT count(*) FROM deliveries WHERE relay = 'outbox' AND reply != ''")" 20 "relay and file recorded"
 
+note "preview --raw is the message send built"
+expect_rc 0 preview appeal.json --email user3@example.net --raw
+mid=$(q "$ws" "SELECT message_id FROM deliveries WHERE subscriber_id = 3")
+assert_grep "^Message-ID: $mid" "$E2E_TMP/out"
+sent=$(grep -l "^Message-ID: $mid" "$new"/*)
+assert_eq "$(grep '^Return-Path:' "$sent")" "$(grep '^Return-Path:' "$E2E_TMP/out" | tr -d '\r')" "envelope sender"
+assert_grep '^Content-Language: ar' "$E2E_TMP/out"
+python3 /dev/stdin "$E2E_TMP/out" <<'PY'
+import email, sys
+from email import policy
+raw = open(sys.argv[1], "rb").read()
+assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b""), "CRLF only"
+m = email.message_from_bytes(raw, policy=policy.default)
+d = list(m.defects) + [x for p in m.walk() for x in p.defects]
+assert not d, d
+assert m.get_content_type() == "multipart/alternative"
+PY
+expect_rc 64 preview appeal.json --raw --html x.html
+
 note "again: nobody twice; newcomers only"
 expect_rc 0 send appeal.json
 assert_eq "$(ls "$new" | wc -l)" 20 "messages after a rerun"
