@@ -14,7 +14,7 @@
 #      file (about 3 ms each here); when eatmydata is installed the RSS
 #      runs use it so a million messages take minutes, not an hour: only
 #      memory is measured there.
-#   4. with PEERS=1, ../shared/peers/run-peers.sh (smtp-source, nodemailer
+#   4. with PEERS=1 (or "peers" in SEND_PARTS), ../shared/peers/run-peers.sh (smtp-source, nodemailer
 #      pooled, tocsin through PROJECT_SEND_CMD) in one run.
 #
 #   SEND_N=20000 SEND_RUNS=3 SEND_RSS_N="100000" sh bench/bench-send.sh
@@ -164,8 +164,9 @@ done
 fi
 
 # 4. the peers, in one run (slow: installs Node modules the first time)
-if [ "${PEERS:-0}" = 1 ] && [ -x "$top/../shared/peers/run-peers.sh" ]; then
-    w=$(mkws "${PEERS_SEND_N:-20000}")
+if { part peers || [ "${PEERS:-0}" = 1 ]; } &&
+    [ -x "$top/../shared/peers/run-peers.sh" ]; then
+    w=$(mkws "${PEERS_SEND_N:-20000}" peers)
     PROJECT_SEND_CMD="cd $w && sed \"s/\\\"id\\\": \\\"[^\\\"]*\\\"/\\\"id\\\": \\\"peers-\$RUN-\$\$\\\"/\" appeal.json >run.json && exec $TOCSIN --quiet send run.json --smtp smtp://\$SINK_HOST:\$SINK_PORT --connections 16 --json" \
         SEND_N="${PEERS_SEND_N:-20000}" ONLY=smtp,node,project \
         RUNS="${PEERS_RUNS:-3}" "$top/../shared/peers/run-peers.sh" |
