@@ -30,6 +30,9 @@ ana=$(token 1 1)
 karim=$(token 1 2)
 olga=$(token 1 3)
 sara=$(token 1 4)
+# the test helper makes the tokens tocsin send put in the messages
+assert_eq "$(outbox_link ana@example.org s)" "$URL/s/$ana" "Ana's sign link"
+assert_eq "$(outbox_link sara@example.org u)" "$URL/u/$sara" "Sara's unsubscribe link"
 before=$(sql 'SELECT count(*) FROM signatures')
 
 note "sign: GET shows, changes nothing"

@@ -1,7 +1,8 @@
 #!/bin/sh
-# A real browser on a sign link: headless Chromium loads the page (right
-# language and direction, nothing recorded), then, driven through
-# chromedriver, clicks Sign: exactly one signature is recorded.
+# A real browser on a sign link taken from a message tocsin send wrote to
+# the outbox: headless Chromium loads the page (right language and
+# direction, nothing recorded), then, driven through chromedriver, clicks
+# Sign: exactly one signature is recorded.
 set -eu
 LC_ALL=C TZ=UTC
 . "$E2E_DIR/lib.sh"
@@ -12,10 +13,10 @@ command -v chromedriver >/dev/null 2>&1 || skip "chromedriver is not installed (
 
 serve_workspace
 serve_start
-# TODO(serve): take the link from a message in the outbox once tocsin send
-# writes one; until then the token comes from the test helper.
-karim="$URL/s/$(token 1 2)"
-ana="$URL/s/$(token 1 1)"
+karim=$(outbox_link karim@example.org s)
+ana=$(outbox_link ana@example.org s)
+note "links from the outbox: ${karim%/s/*}/s/..."
+case "$karim" in "$URL"/s/*) ;; *) fail "the link does not point at the server" ;; esac
 
 note "loading (--dump-dom) records nothing"
 profile=$(mktemp -d "$E2E_TMP/chromium-XXXXXX")

@@ -9,10 +9,11 @@ LC_ALL=C TZ=UTC
 need curl sqlite3 python3
 
 serve_workspace
-# TODO(send): deliveries made by tocsin send once it lands; until then the
-# rows send would leave: Ana (fr), Karim (ar), Olga (ru) sent, Sara (fa)
-# refused by her server.
+# serve_workspace sends the appeal into the outbox; the figures below
+# want these deliveries instead: Ana (fr), Karim (ar), Olga (ru) sent,
+# Sara (fa) refused by her server.
 now=$(date +%s)
+sql "DELETE FROM deliveries"
 sql "INSERT INTO deliveries (appeal_seq, subscriber_id, email, language,
   state, code, sent_at, updated) SELECT 1, id, email, language,
   CASE WHEN id = 4 THEN 'failed' ELSE 'sent' END,
