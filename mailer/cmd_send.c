@@ -546,8 +546,8 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
     ro.stop = &interrupted;
     ro.journal = jn;
     if (transport_is_smtp(tr)) {
-        /* a row per connection: after a crash at most this many are
-         * uncertain */
+        /* one transaction per connection: after a crash at most this
+         * many deliveries are uncertain */
         ro.window = args->topts.connections > 0 ? args->topts.connections
                                                 : ctx->cfg->connections;
         if (args->topts.smtp_url != NULL) {
@@ -571,6 +571,10 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
     if (ro.window == 0) {
         ro.window = 4;
     }
+    /* the pool keeps a backlog as deep as its connections, so that a
+     * connection never waits for this thread to hand over the next
+     * message */
+    ro.backlog = transport_is_smtp(tr) ? ro.window : 0;
     ro.relays = relays;
     pg = (struct send_progress){.on = !ctx->quiet,
                                 .tty = cmdline_tty(stderr),

@@ -45,6 +45,8 @@ struct dispatch {
     size_t nout;
     size_t capout;
     unsigned long ndone;
+    void (*done_hook)(void *arg, const struct transport_outcome *o);
+    void *done_arg;
 };
 
 struct dispatch *
@@ -75,6 +77,17 @@ dispatch_new(const struct dispatch_opts *opts, double now)
     pace_domains_init(&d->domains, opts->domain_rates, opts->ndomain_rates,
                       now);
     return d;
+}
+
+void
+dispatch_set_done_hook(struct dispatch *d,
+                       void (*fn)(void *arg, const struct transport_outcome *o),
+                       void *arg)
+{
+    pthread_mutex_lock(&d->mu);
+    d->done_hook = fn;
+    d->done_arg = arg;
+    pthread_mutex_unlock(&d->mu);
 }
 
 void
@@ -184,6 +197,9 @@ finish(struct dispatch *d, struct dispatch_job *j, enum send_status st,
             memcpy(o->enhanced, s, n);
             o->enhanced[n] = '\0';
         }
+    }
+    if (d->done_hook != NULL) {
+        d->done_hook(d->done_arg, o);
     }
     d->nout++;
     d->queued--;

@@ -77,6 +77,16 @@ struct dispatch;
 /* A dispatcher at now.  Caller frees with dispatch_free(). */
 struct dispatch *dispatch_new(const struct dispatch_opts *opts, double now);
 
+/*
+ * fn(arg, outcome) for every final outcome, called with the dispatcher's
+ * lock held, before dispatch_collect() can return it (NULL fn: none).
+ * Set it while nothing is queued.
+ */
+void dispatch_set_done_hook(struct dispatch *d,
+                            void (*fn)(void *arg,
+                                       const struct transport_outcome *o),
+                            void *arg);
+
 /* Jobs still held are dropped.  NULL is fine. */
 void dispatch_free(struct dispatch *d);
 

@@ -80,6 +80,10 @@ struct sender_run_opts {
     unsigned window;      /* messages with the transport at most (the
                              connections): after a crash at most this
                              many are uncertain */
+    unsigned backlog;     /* more may wait in the transport for a free
+                             connection (not uncertain after a crash:
+                             the journal marks a message when its
+                             transaction starts) */
     unsigned batch;       /* rows read from the store at a time */
     unsigned retry_hours; /* deferred rows fail after this */
     /* for deliveries.relay, by the outcome's relay index: URLs, or

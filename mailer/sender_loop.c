@@ -31,11 +31,14 @@ enum slot_state {
     SLOT_FREE = 0,
     SLOT_PICKED,   /* built, claim not committed yet */
     SLOT_READY,    /* claimed (committed "sending"), not handed over */
-    SLOT_INFLIGHT, /* handed to the transport */
+    SLOT_INFLIGHT, /* handed to the transport (started: with a relay) */
 };
 
 struct slot {
-    enum slot_state st;
+    enum slot_state st;        /* changed under the loop's jmu once submitted */
+    bool started;              /* its transaction began (jmu) */
+    bool journaled;            /* its outcome is in the journal (jmu) */
+    struct journal_outcome jo; /* that outcome (jmu) */
     uint32_t gen;
     int64_t sub;
     unsigned attempts; /* with this one */
@@ -93,6 +96,12 @@ struct loop {
     bool deferred;
     bool exhausted;
     double last_commit;
+    unsigned backlog; /* more than window may wait in the transport */
+    /* the transport's "transaction starts" hook runs in its threads: it
+     * and the journal's writers share this lock */
+    pthread_mutex_t jmu;
+    int hook_rc; /* a journal write failed in the hook */
+    struct merr hook_err;
 };
 
 static void
@@ -102,8 +111,83 @@ slot_free(struct loop *l, struct slot *sl)
     free(sl->email_key);
     sl->email = NULL;
     sl->email_key = NULL;
+    pthread_mutex_lock(&l->jmu);
     sl->st = SLOT_FREE;
+    sl->started = false;
+    sl->journaled = false;
+    pthread_mutex_unlock(&l->jmu);
     l->nfree++;
+}
+
+/*
+ * The transport started a message's transaction: journaled now, so that
+ * after a crash only messages that may have reached a relay are
+ * uncertain (those still in the transport's backlog are queued again).
+ */
+static void
+on_start(void *arg, uint64_t cookie)
+{
+    struct loop *l = arg;
+    size_t idx = (size_t)(cookie & 0xffffffffu);
+    struct slot *sl = idx < l->nslots ? &l->slots[idx] : NULL;
+
+    pthread_mutex_lock(&l->jmu);
+    if (sl != NULL && sl->st == SLOT_INFLIGHT && !sl->started &&
+        sl->gen == (uint32_t)(cookie >> 32)) {
+        sl->started = true;
+        if (l->o->journal != NULL && l->hook_rc == 0) {
+            l->hook_rc = journal_handed(l->o->journal, sl->sub, &l->hook_err);
+        }
+    }
+    pthread_mutex_unlock(&l->jmu);
+}
+
+/* What the outcome t of slot sl means (queue_decide), as journaled. */
+static void
+decide(const struct loop *l, const struct slot *sl,
+       const struct transport_outcome *t, int64_t now, struct queue_decision *d,
+       struct journal_outcome *jo)
+{
+    struct queue_result r = {
+        .status = t->status, .code = t->code, .enhanced = t->enhanced};
+    struct queue_row_info info = {.attempts = sl->attempts,
+                                  .first_try = sl->first_try};
+
+    queue_decide(&r, &info, l->o->retry_hours, now, d);
+    *jo = (struct journal_outcome){
+        .subscriber_id = sl->sub,
+        .state = (int)d->state,
+        .code = t->code,
+        .next_try = d->next_try,
+        .suppress = d->suppress,
+        .relay = t->relay,
+    };
+    (void)util_strlcpy(jo->reply, t->reply, sizeof(jo->reply));
+}
+
+/*
+ * The transport has a message's final outcome: journaled at once, so
+ * that a crash before this thread collects it does not make it
+ * uncertain.  Runs in the transport's threads.
+ */
+static void
+on_done(void *arg, const struct transport_outcome *t)
+{
+    struct loop *l = arg;
+    size_t idx = (size_t)(t->cookie & 0xffffffffu);
+    struct slot *sl = idx < l->nslots ? &l->slots[idx] : NULL;
+    struct queue_decision d;
+
+    pthread_mutex_lock(&l->jmu);
+    if (sl != NULL && sl->st == SLOT_INFLIGHT && !sl->journaled &&
+        sl->gen == (uint32_t)(t->cookie >> 32)) {
+        decide(l, sl, t, util_now(), &d, &sl->jo);
+        sl->journaled = true;
+        if (l->o->journal != NULL && l->hook_rc == 0) {
+            l->hook_rc = journal_outcome(l->o->journal, &sl->jo, &l->hook_err);
+        }
+    }
+    pthread_mutex_unlock(&l->jmu);
 }
 
 /* Journal and queue the outcome of slot sl for the next commit. */
@@ -111,17 +195,14 @@ static int
 add_pending(struct loop *l, struct slot *sl, const struct transport_outcome *t,
             int64_t now, struct merr *err)
 {
-    struct queue_result r = {
-        .status = t->status, .code = t->code, .enhanced = t->enhanced};
-    struct queue_row_info info = {.attempts = sl->attempts,
-                                  .first_try = sl->first_try};
     struct pending *p = &l->pend[l->npend++];
     const struct sender_run_opts *o = l->o;
     struct queue_decision d;
+    bool journaled;
     int rc = 0;
 
-    queue_decide(&r, &info, o->retry_hours, now, &d);
     memset(p, 0, sizeof(*p));
+    decide(l, sl, t, now, &d, &p->jo);
     (void)util_strlcpy(p->reply, t->reply, sizeof(p->reply));
     p->o.subscriber_id = sl->sub;
     p->o.state = d.state;
@@ -137,18 +218,14 @@ add_pending(struct loop *l, struct slot *sl, const struct transport_outcome *t,
         p->o.email_key = p->email_key;
         l->stats->suppressed++;
     }
-    p->jo = (struct journal_outcome){
-        .subscriber_id = sl->sub,
-        .state = (int)d.state,
-        .code = t->code,
-        .next_try = d.next_try,
-        .suppress = d.suppress,
-        .relay = t->relay,
-    };
-    (void)util_strlcpy(p->jo.reply, t->reply, sizeof(p->jo.reply));
-    if (o->journal != NULL) {
+    pthread_mutex_lock(&l->jmu);
+    journaled = sl->journaled;
+    if (journaled) {
+        p->jo = sl->jo; /* what a replay would record */
+    } else if (o->journal != NULL) {
         rc = journal_outcome(o->journal, &p->jo, err);
     }
+    pthread_mutex_unlock(&l->jmu);
     switch (d.state) {
     case QUEUE_SENT:
         l->stats->sent++;
@@ -397,16 +474,24 @@ finish_commit(struct loop *l, struct merr *err)
     /* the journal restarts with what the database does not know yet:
      * what is in flight, and the outcomes that came during the commit */
     if (l->o->journal != NULL) {
+        pthread_mutex_lock(&l->jmu);
+        size_t nj = 0;
+
         for (size_t i = 0; i < l->nslots; i++) {
-            if (l->slots[i].st == SLOT_INFLIGHT) {
-                l->inflight[n++] = l->slots[i].sub;
+            const struct slot *sl = &l->slots[i];
+
+            if (sl->st == SLOT_INFLIGHT && sl->started) {
+                l->inflight[n++] = sl->sub;
+            }
+            if (sl->st == SLOT_INFLIGHT && sl->journaled) {
+                l->jouts[nj++] = &sl->jo;
             }
         }
         for (size_t i = 0; i < l->npend; i++) {
-            l->jouts[i] = &l->pend[i].jo;
+            l->jouts[nj++] = &l->pend[i].jo;
         }
-        rc = journal_rotate(l->o->journal, l->inflight, n, l->jouts, l->npend,
-                            err);
+        rc = journal_rotate(l->o->journal, l->inflight, n, l->jouts, nj, err);
+        pthread_mutex_unlock(&l->jmu);
     }
     return rc;
 }
@@ -417,7 +502,8 @@ submit(struct loop *l, struct merr *err)
 {
     int rc = 0;
 
-    while (l->nready > l->nunclaim && l->ninflight < l->window && rc == 0) {
+    while (l->nready > l->nunclaim && l->ninflight < l->window + l->backlog &&
+           rc == 0) {
         size_t idx = l->readyq[l->rq_head];
         struct slot *sl = &l->slots[idx];
         struct transport_msg m;
@@ -425,15 +511,13 @@ submit(struct loop *l, struct merr *err)
 
         l->rq_head = (l->rq_head + 1) % l->nslots;
         l->nready--;
-        /* journaled before it leaves: a crash after this line makes the
-         * delivery uncertain, before it, queued again */
-        if (l->o->journal != NULL) {
-            rc = journal_handed(l->o->journal, sl->sub, err);
-            if (rc != 0) {
-                break;
-            }
-        }
+        /* journaled by on_start when its transaction begins: a crash
+         * after that makes the delivery uncertain, before it, queued
+         * again */
+        pthread_mutex_lock(&l->jmu);
         sl->st = SLOT_INFLIGHT;
+        sl->started = false;
+        pthread_mutex_unlock(&l->jmu);
         l->ninflight++;
         m = (struct transport_msg){
             .from = sl->b.from,
@@ -461,6 +545,7 @@ submit(struct loop *l, struct merr *err)
 static void
 loop_release(struct loop *l)
 {
+    pthread_mutex_destroy(&l->jmu);
     release_rows(l);
     for (size_t i = 0; i < l->nslots; i++) {
         free(l->slots[i].email);
@@ -520,6 +605,8 @@ sender_run(struct sender *s, const struct sender_run_opts *o, bool deferred,
     l.stats = stats;
     l.deferred = deferred;
     l.window = o->window > 0 ? o->window : 1;
+    l.backlog = o->backlog;
+    pthread_mutex_init(&l.jmu, NULL);
     /* ready messages for every connection several times over, so that
      * the transport never waits for a commit */
     l.nslots = 8 * (size_t)l.window;
@@ -535,10 +622,15 @@ sender_run(struct sender *s, const struct sender_run_opts *o, bool deferred,
     l.picked = xcalloc(l.nslots, sizeof(*l.picked));
     l.claiming = xcalloc(l.nslots, sizeof(*l.claiming));
     l.inflight = xcalloc(l.nslots, sizeof(*l.inflight));
-    l.jouts = xcalloc(l.nslots, sizeof(*l.jouts));
+    l.jouts = xcalloc(2 * l.nslots, sizeof(*l.jouts));
     l.rows = xcalloc(o->batch > 0 ? o->batch : 1, sizeof(*l.rows));
     l.last_commit = util_clock();
     atomic_init(&l.commit_done, false);
+    transport_set_hooks(o->tr, &(struct transport_hooks){
+                                   .started = on_start,
+                                   .done = on_done,
+                                   .arg = &l,
+                               });
     for (;;) {
         int64_t now = util_now();
         bool can_submit;
@@ -567,9 +659,14 @@ sender_run(struct sender *s, const struct sender_run_opts *o, bool deferred,
         }
         /* wait for an outcome only when nothing else can be done; while
          * a commit runs, look at it every millisecond */
-        can_submit =
-            !stopping && l.nready > l.nunclaim && l.ninflight < l.window;
+        can_submit = !stopping && l.nready > l.nunclaim &&
+                     l.ninflight < l.window + l.backlog;
         rc = collect(&l, can_submit ? 0 : l.committing ? 1 : 200, err);
+        pthread_mutex_lock(&l.jmu);
+        if (rc == 0 && l.hook_rc != 0) {
+            rc = merr_set(err, l.hook_rc, "%s", l.hook_err.msg);
+        }
+        pthread_mutex_unlock(&l.jmu);
         if (rc != 0) {
             break;
         }
@@ -601,6 +698,7 @@ sender_run(struct sender *s, const struct sender_run_opts *o, bool deferred,
         }
     }
     (void)finish_commit(&l, NULL);
+    transport_set_hooks(o->tr, NULL);
     loop_release(&l);
     return rc;
 }

@@ -70,6 +70,7 @@ struct smtp_pool {
     char *user;
     char *password;
     char desc[512];
+    struct transport_hooks hooks; /* the caller's (zero: none) */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -463,6 +464,9 @@ fill(struct worker *w)
         if (j == NULL) {
             break;
         }
+        if (w->pool->hooks.started != NULL) {
+            w->pool->hooks.started(w->pool->hooks.arg, j->cookie);
+        }
         slot_start(free_slot(w), j);
     }
     return wait;
@@ -689,6 +693,17 @@ smtp_pool_submit(struct smtp_pool *p, const struct transport_msg *msg,
     atomic_fetch_add(&p->seq, 1);
     wake_one(p);
     return 0;
+}
+
+void
+smtp_pool_set_hooks(struct smtp_pool *p, const struct transport_hooks *h)
+{
+    if (h != NULL) {
+        p->hooks = *h;
+    } else {
+        memset(&p->hooks, 0, sizeof(p->hooks));
+    }
+    dispatch_set_done_hook(p->d, p->hooks.done, p->hooks.arg);
 }
 
 size_t

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "err.h"
@@ -78,6 +79,9 @@ size_t smtp_pool_collect(struct smtp_pool *p, struct transport_outcome *out,
 
 /* Submitted and not yet collected. */
 size_t smtp_pool_inflight(struct smtp_pool *p);
+
+/* As transport_set_hooks(). */
+void smtp_pool_set_hooks(struct smtp_pool *p, const struct transport_hooks *h);
 
 /*
  * "smtp://127.0.0.1:2525 (4 connections, tls opportunistic)", or the first

@@ -22,6 +22,7 @@ struct transport {
     size_t ndone;
     size_t capdone;
     char desc[512];
+    struct transport_hooks hooks; /* zero: none */
 };
 
 const char *
@@ -187,6 +188,9 @@ transport_submit(struct transport *t, const struct transport_msg *msg,
     if (t->pool != NULL) {
         return smtp_pool_submit(t->pool, msg, err);
     }
+    if (t->hooks.started != NULL) {
+        t->hooks.started(t->hooks.arg, msg->cookie);
+    }
     /* A failed write is an outcome like any other: the row is deferred
      * and tried again later. */
     if (outbox_write(t->ob, msg, &o, &werr) != 0) {
@@ -196,8 +200,24 @@ transport_submit(struct transport *t, const struct transport_msg *msg,
         o.tries = 1;
         util_sanitize(werr.msg, strlen(werr.msg), o.reply, sizeof(o.reply));
     }
+    if (t->hooks.done != NULL) {
+        t->hooks.done(t->hooks.arg, &o);
+    }
     push_done(t, &o);
     return 0;
+}
+
+void
+transport_set_hooks(struct transport *t, const struct transport_hooks *h)
+{
+    if (h != NULL) {
+        t->hooks = *h;
+    } else {
+        memset(&t->hooks, 0, sizeof(t->hooks));
+    }
+    if (t->pool != NULL) {
+        smtp_pool_set_hooks(t->pool, h);
+    }
 }
 
 size_t

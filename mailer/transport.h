@@ -100,6 +100,26 @@ int transport_submit(struct transport *t, const struct transport_msg *msg,
 size_t transport_collect(struct transport *t, struct transport_outcome *out,
                          size_t max, int wait_ms);
 
+/*
+ * Hooks for a caller that keeps a journal of its own: started(arg,
+ * cookie) when a message's transaction starts (SMTP: a connection takes
+ * it from the backlog, again on each retry; outbox: just before its file
+ * is written), done(arg, outcome) when its final outcome is known, before
+ * transport_collect() can return it.  SMTP calls them from its sending
+ * threads (done with the dispatcher's lock held): they must be quick,
+ * thread-safe, and must not call the transport.  Lets the caller tell,
+ * after a crash, messages that may have reached a relay from those that
+ * waited in the backlog.
+ */
+struct transport_hooks {
+    void (*started)(void *arg, uint64_t cookie);
+    void (*done)(void *arg, const struct transport_outcome *o);
+    void *arg;
+};
+
+/* Set (h copied) or clear (NULL) the hooks, while nothing is in flight. */
+void transport_set_hooks(struct transport *t, const struct transport_hooks *h);
+
 /* Messages submitted whose outcome has not been collected yet. */
 size_t transport_inflight(const struct transport *t);
 

@@ -1,0 +1,176 @@
+/*
+ * test_journal: the send journal read back: handed and outcomes, the last
+ * outcome wins, rotation keeps what is in flight and what is not
+ * committed, a cut last line, another boot's journal not trusted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "journal.h"
+#include "queue.h"
+#include "util.h"
+
+static char *
+jpath(const char *dir)
+{
+    static char p[512];
+
+    snprintf(p, sizeof(p), "%s/j", dir);
+    return p;
+}
+
+static struct journal_outcome
+outcome(int64_t sub, int state, int code, const char *reply)
+{
+    struct journal_outcome o;
+
+    memset(&o, 0, sizeof(o));
+    o.subscriber_id = sub;
+    o.state = state;
+    o.code = code;
+    o.next_try = 1795874666;
+    o.suppress = code == 550;
+    o.relay = 1;
+    (void)util_strlcpy(o.reply, reply, sizeof(o.reply));
+    return o;
+}
+
+static void
+test_journal_replay(void **state)
+{
+    char *dir = unit_tmpdir();
+    struct journal *j = NULL;
+    struct journal_replay r;
+    struct merr err = {0};
+    struct journal_outcome o;
+
+    (void)state;
+    assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
+    assert_int_equal(journal_handed(j, 1, &err), 0);
+    assert_int_equal(journal_handed(j, 2, &err), 0);
+    assert_int_equal(journal_handed(j, 3, &err), 0);
+    o = outcome(1, QUEUE_SENT, 250, "250 2.0.0 Ok: queued\nas X");
+    assert_int_equal(journal_outcome(j, &o, &err), 0);
+    o = outcome(3, QUEUE_FAILED, 550, "550 5.1.1 unknown");
+    assert_int_equal(journal_outcome(j, &o, &err), 0);
+    journal_close(j, false);
+
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_true(r.trusted);
+    assert_int_equal(r.nhanded, 1); /* 2: handed, no outcome */
+    assert_int_equal(r.handed[0], 2);
+    assert_int_equal(r.noutcomes, 2);
+    assert_int_equal(r.outcomes[0].subscriber_id, 1);
+    assert_int_equal(r.outcomes[0].state, QUEUE_SENT);
+    assert_int_equal(r.outcomes[0].relay, 1);
+    /* the reply stays on its line */
+    assert_string_equal(r.outcomes[0].reply, "250 2.0.0 Ok: queued?as X");
+    assert_true(r.outcomes[1].suppress);
+    assert_int_equal(r.outcomes[1].next_try, 1795874666);
+    journal_replay_release(&r);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_journal_rotate(void **state)
+{
+    char *dir = unit_tmpdir();
+    struct journal *j = NULL;
+    struct journal_replay r;
+    struct merr err = {0};
+    struct journal_outcome o = outcome(9, QUEUE_DEFERRED, 451, "451 later");
+    const struct journal_outcome *outs[] = {&o};
+    const int64_t inflight[] = {7, 8};
+
+    (void)state;
+    assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
+    for (int64_t i = 1; i <= 10; i++) {
+        assert_int_equal(journal_handed(j, i, &err), 0);
+    }
+    assert_int_equal(journal_rotate(j, inflight, 2, outs, 1, &err), 0);
+    assert_int_equal(journal_handed(j, 11, &err), 0);
+    journal_close(j, false);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_int_equal(r.nhanded, 3); /* 7, 8, 11 */
+    assert_int_equal(r.noutcomes, 1);
+    assert_int_equal(r.outcomes[0].subscriber_id, 9);
+    journal_replay_release(&r);
+
+    /* a clean end removes it: nothing to replay, trusted false */
+    assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
+    journal_close(j, true);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_false(r.trusted);
+    journal_replay_release(&r);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_journal_untrusted(void **state)
+{
+    char *dir = unit_tmpdir();
+    struct journal_replay r;
+    struct merr err = {0};
+    FILE *f;
+
+    (void)state;
+    /* written before a reboot: not believed */
+    f = fopen(jpath(dir), "w");
+    assert_non_null(f);
+    fputs("tocsin-journal 1 00000000-0000-0000-0000-000000000000\nh 1\n", f);
+    fclose(f);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_false(r.trusted);
+    assert_int_equal(r.nhanded, 0);
+    journal_replay_release(&r);
+    /* not a journal at all */
+    f = fopen(jpath(dir), "w");
+    fputs("hello\n", f);
+    fclose(f);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), MERR_PARSE);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_journal_cut_line(void **state)
+{
+    char *dir = unit_tmpdir();
+    struct journal *j = NULL;
+    struct journal_replay r;
+    struct merr err = {0};
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
+    assert_int_equal(journal_handed(j, 5, &err), 0);
+    journal_close(j, false);
+    /* the process died in the middle of a line */
+    f = fopen(jpath(dir), "a");
+    fputs("o 5 2 25", f);
+    fclose(f);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_true(r.trusted);
+    assert_int_equal(r.nhanded, 1);
+    assert_int_equal(r.noutcomes, 0);
+    journal_replay_release(&r);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_journal_replay),
+        cmocka_unit_test(test_journal_rotate),
+        cmocka_unit_test(test_journal_untrusted),
+        cmocka_unit_test(test_journal_cut_line),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
