@@ -2,6 +2,7 @@
  * test_mime_parse: reading received messages into our own types (header
  * fields, flat part list, decoded bodies) with libetpan underneath.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,35 @@ test_mime_parse_not_mime(void **state)
     mime_msg_free(NULL);
 }
 
+/*
+ * libetpan 1.9.4 reads one byte past the end of a quoted-printable body
+ * that ends in "=" and one more character (found by fuzz_dsn).
+ */
+static void
+test_mime_parse_qp_tail(void **state)
+{
+    static const char *const tails[] = {"=4", "=", "=\r", "=A=", "x=4"};
+
+    (void)state;
+    for (size_t i = 0; i < TOCSIN_ARRAY_LEN(tails); i++) {
+        char msg[256];
+        struct mime_msg *m = NULL;
+        struct merr err = {0};
+        int n = snprintf(msg, sizeof(msg),
+                         "Content-Type: text/plain\n"
+                         "Content-Transfer-Encoding: quoted-printable\n\n"
+                         "caf=C3=A9%s",
+                         tails[i]);
+        /* exactly the bytes, no NUL after them, as a mailbox hands them */
+        char *p = xmemdup(msg, (size_t)n);
+
+        assert_int_equal(mime_parse_message(p, (size_t)n, &m, &err), 0);
+        assert_true(util_starts_with(m->parts[0].body, "caf\xc3\xa9"));
+        mime_msg_free(m);
+        free(p);
+    }
+}
+
 static void
 test_mime_parse_decode_words(void **state)
 {
@@ -158,6 +188,7 @@ main(void)
         cmocka_unit_test(test_mime_parse_fields),
         cmocka_unit_test(test_mime_parse_structure),
         cmocka_unit_test(test_mime_parse_not_mime),
+        cmocka_unit_test(test_mime_parse_qp_tail),
         cmocka_unit_test(test_mime_parse_decode_words),
     };
 
