@@ -1,9 +1,9 @@
 /*
- * dsn: classify one returned message.  This file reads the standard
- * forms (RFC 3464 delivery-status, RFC 5965 feedback reports, Amazon SES
- * JSON notifications), finds what identifies our delivery, and decides the
- * kind; dsn_text.c reads prose.  No I/O, no state, no libetpan (the
- * message is parsed by mime_parse.c).
+ * dsn: classify one returned message.  This file reads RFC 3464
+ * delivery-status reports, finds what identifies our delivery and decides
+ * the kind; dsn_feedback.c reads complaints and SES notifications,
+ * dsn_text.c plain-text bounces, dsn_words.c what prose says.  No I/O, no
+ * state, no libetpan (the message is parsed by mime_parse.c).
  */
 #include "dsn.h"
 

@@ -1,7 +1,8 @@
 /*
- * dsn_int: what dsn.c (standard reports, identification) and dsn_text.c
- * (text patterns: plain-text bounces, auto-replies, status codes in
- * prose) share.  Not for other modules.
+ * dsn_int: what the files of dsn share: dsn.c (RFC 3464 reports,
+ * identification, the verdict), dsn_feedback.c (complaints, SES JSON),
+ * dsn_words.c (what prose says) and dsn_text.c (plain-text bounces).
+ * Not for other modules.
  */
 #ifndef TOCSIN_DSN_INT_H
 #define TOCSIN_DSN_INT_H
