@@ -32,7 +32,7 @@
 #include "util.h"
 
 /* Rows claimed ahead for the outbox (it has no connections). */
-#define OUTBOX_WINDOW 32
+#define OUTBOX_WINDOW 64
 /* Top domains shown by --dry-run. */
 #define DRY_DOMAINS 10
 

@@ -1,8 +1,9 @@
 /*
- * outbox: Maildir writer.  Each message goes to tmp/ under a unique name,
- * is fsynced, then renamed into new/; outbox_sync() fsyncs new/ so that
- * the renames survive a crash.  No network, no database here.
+ * outbox: Maildir writer.  Each message is written to tmp/ under a unique
+ * name; outbox_sync() makes a whole batch durable at once (syncfs), then
+ * renames it into new/ and fsyncs new/.  No network, no database here.
  */
+#define _GNU_SOURCE /* syncfs(2) */
 #include "outbox.h"
 
 #include <errno.h>
@@ -25,6 +26,9 @@ struct outbox {
     long pid;
     unsigned long seq;
     struct buf file; /* reused: the bytes of one file */
+    /* written to tmp/, waiting for outbox_sync() to move them to new/ */
+    char (*staged)[OUTBOX_NAME_MAX];
+    size_t nstaged;
 };
 
 static int
@@ -90,6 +94,7 @@ outbox_open(const char *dir, struct outbox **out, struct merr *err)
     ob->dir = xstrdup(dir);
     ob->pid = (long)getpid();
     buf_init(&ob->file, TOCSIN_MAX_MESSAGE + 1024);
+    ob->staged = xcalloc(OUTBOX_BATCH_MAX, sizeof(*ob->staged));
     set_host(ob);
     rc = open_dir(dir, "tmp", &ob->tmp_fd, err);
     if (rc == 0) {
@@ -163,7 +168,7 @@ int
 outbox_write(struct outbox *ob, const struct transport_msg *msg,
              struct transport_outcome *res, struct merr *err)
 {
-    char name[160];
+    char name[OUTBOX_NAME_MAX];
     unsigned char rnd[4];
     int fd = -1;
     bool made = false;
@@ -189,7 +194,9 @@ outbox_write(struct outbox *ob, const struct transport_msg *msg,
         goto out;
     }
     made = true;
-    if (write_all(fd, ob->file.data, ob->file.len) != 0 || fsync(fd) != 0) {
+    /* no fsync per file: one syncfs for the batch in outbox_sync() (an
+     * fsync per message cost 3.5 ms here, 283 messages a second) */
+    if (write_all(fd, ob->file.data, ob->file.len) != 0) {
         rc = merr_set(err, MERR_IO, "%s/tmp/%s: %s", ob->dir, name,
                       strerror(errno));
         goto out;
@@ -201,11 +208,12 @@ outbox_write(struct outbox *ob, const struct transport_msg *msg,
         goto out;
     }
     fd = -1;
-    if (renameat(ob->tmp_fd, name, ob->new_fd, name) != 0) {
-        rc = merr_set(err, MERR_IO, "%s/new/%s: %s", ob->dir, name,
-                      strerror(errno));
+    if (ob->nstaged == OUTBOX_BATCH_MAX) {
+        rc = merr_set(err, MERR_LIMIT, "%s: %d messages not synced yet",
+                      ob->dir, OUTBOX_BATCH_MAX);
         goto out;
     }
+    memcpy(ob->staged[ob->nstaged++], name, sizeof(name));
     made = false;
     memset(res, 0, sizeof(*res));
     res->cookie = msg->cookie;
@@ -222,13 +230,73 @@ out:
     return rc;
 }
 
-int
-outbox_sync(struct outbox *ob, struct merr *err)
+size_t
+outbox_pending(const struct outbox *ob)
 {
-    if (fsync(ob->new_fd) != 0) {
-        return merr_set(err, MERR_IO, "%s/new: %s", ob->dir, strerror(errno));
+    return ob->nstaged;
+}
+
+int
+outbox_sync_data(struct outbox *ob, struct merr *err)
+{
+    int rc;
+
+    if (ob->nstaged == 0) {
+        return 0;
     }
-    return 0;
+    /* Maildir: a file is complete on disk before it appears in new/.
+     * One syncfs writes every file of the batch (and the rest of the
+     * filesystem's dirty data) with one journal commit. */
+    if (syncfs(ob->tmp_fd) == 0) {
+        return 0;
+    }
+    rc = merr_set(err, MERR_IO, "%s: sync: %s", ob->dir, strerror(errno));
+    for (size_t i = 0; i < ob->nstaged; i++) {
+        (void)unlinkat(ob->tmp_fd, ob->staged[i], 0);
+    }
+    ob->nstaged = 0;
+    return rc;
+}
+
+int
+outbox_publish(struct outbox *ob, bool *ok, struct merr *err)
+{
+    size_t n = ob->nstaged;
+    int rc = 0;
+
+    ob->nstaged = 0;
+    for (size_t i = 0; i < n; i++) {
+        ok[i] = false;
+        if (renameat(ob->tmp_fd, ob->staged[i], ob->new_fd, ob->staged[i]) !=
+            0) {
+            rc = merr_set(err, MERR_IO, "%s/new/%s: %s", ob->dir, ob->staged[i],
+                          strerror(errno));
+            (void)unlinkat(ob->tmp_fd, ob->staged[i], 0);
+            continue;
+        }
+        ok[i] = true;
+    }
+    /* the renames themselves survive a crash once new/ is synced */
+    if (n > 0 && fsync(ob->new_fd) != 0 && rc == 0) {
+        rc = merr_set(err, MERR_IO, "%s/new: %s", ob->dir, strerror(errno));
+    }
+    return rc;
+}
+
+int
+outbox_sync(struct outbox *ob, bool *ok, struct merr *err)
+{
+    size_t n = ob->nstaged;
+    int rc;
+
+    rc = outbox_sync_data(ob, err);
+    if (rc != 0) {
+        for (size_t i = 0; i < n; i++) {
+            ok[i] = false;
+        }
+        return rc;
+    }
+    return outbox_publish(ob, ok, err);
 }
 
 const char *
@@ -243,6 +311,10 @@ outbox_free(struct outbox *ob)
     if (ob == NULL) {
         return;
     }
+    /* staged files never synced are not delivered: remove them */
+    for (size_t i = 0; i < ob->nstaged; i++) {
+        (void)unlinkat(ob->tmp_fd, ob->staged[i], 0);
+    }
     if (ob->tmp_fd >= 0) {
         close(ob->tmp_fd);
     }
@@ -250,6 +322,7 @@ outbox_free(struct outbox *ob)
         close(ob->new_fd);
     }
     buf_release(&ob->file);
+    free(ob->staged);
     free(ob->dir);
     free(ob);
 }

@@ -14,10 +14,20 @@
 #include "smtp.h"
 #include "util.h"
 
+/* Outbox messages synced together, at most, and the longest a written
+ * message waits for its sync (seconds). */
+#define OUTBOX_SYNC_BATCH 256
+#define OUTBOX_SYNC_DELAY 0.05
+
 struct transport {
     struct smtp_pool *pool; /* either this */
     struct outbox *ob;      /* or this */
-    /* outbox outcomes waiting for the folder fsync and collect() */
+    /* outbox: messages written, waiting for the batch sync */
+    struct transport_outcome *staged;
+    size_t nstaged;
+    double staged_since; /* util_clock() of the oldest one */
+    bool *synced;
+    /* outbox outcomes known, waiting for collect() */
     struct transport_outcome *done;
     size_t ndone;
     size_t capdone;
@@ -123,6 +133,8 @@ transport_open(const struct config *cfg, const struct secrets *sec,
         dir = opts->outbox != NULL ? opts->outbox : cfg->outbox;
         rc = outbox_open(dir, &t->ob, err);
         if (rc == 0) {
+            t->staged = xcalloc(OUTBOX_BATCH_MAX, sizeof(*t->staged));
+            t->synced = xcalloc(OUTBOX_BATCH_MAX, sizeof(*t->synced));
             snprintf(t->desc, sizeof(t->desc), "outbox %s", dir);
         }
     }
@@ -156,14 +168,56 @@ check_addr(const char *what, const char *a, struct merr *err)
     return 0;
 }
 
+/* An outbox outcome is known: tell the hook, queue it for collect(). */
 static void
-push_done(struct transport *t, const struct transport_outcome *o)
+finish(struct transport *t, const struct transport_outcome *o)
 {
+    if (t->hooks.done != NULL) {
+        t->hooks.done(t->hooks.arg, o);
+    }
     if (t->ndone == t->capdone) {
         t->capdone = t->capdone == 0 ? 64 : t->capdone * 2;
         t->done = xrealloc(t->done, t->capdone * sizeof(*t->done));
     }
     t->done[t->ndone++] = *o;
+}
+
+/* One sync for every message written since the last: only now are they
+ * delivered (in new/), or deferred if the sync failed. */
+static void
+flush_outbox(struct transport *t)
+{
+    struct merr err = {0};
+    int rc;
+
+    /* The data first: nothing is delivered yet, a crash here leaves the
+     * rows to be sent again.  Then "started" (journaled by the caller),
+     * then the renames into new/ that deliver: only a crash among those
+     * makes a delivery uncertain. */
+    rc = outbox_sync_data(t->ob, &err);
+    if (rc == 0 && t->hooks.started != NULL) {
+        for (size_t i = 0; i < t->nstaged; i++) {
+            t->hooks.started(t->hooks.arg, t->staged[i].cookie);
+        }
+    }
+    if (rc == 0) {
+        rc = outbox_publish(t->ob, t->synced, &err);
+    } else {
+        memset(t->synced, 0, t->nstaged * sizeof(*t->synced));
+    }
+    if (rc != 0) {
+        log_warn("%s", err.msg);
+    }
+    for (size_t i = 0; i < t->nstaged; i++) {
+        struct transport_outcome *o = &t->staged[i];
+
+        if (!t->synced[i]) {
+            o->status = SEND_TEMPFAIL;
+            util_sanitize(err.msg, strlen(err.msg), o->reply, sizeof(o->reply));
+        }
+        finish(t, o);
+    }
+    t->nstaged = 0;
 }
 
 int
@@ -188,22 +242,29 @@ transport_submit(struct transport *t, const struct transport_msg *msg,
     if (t->pool != NULL) {
         return smtp_pool_submit(t->pool, msg, err);
     }
-    if (t->hooks.started != NULL) {
-        t->hooks.started(t->hooks.arg, msg->cookie);
+    if (outbox_pending(t->ob) == OUTBOX_BATCH_MAX) {
+        flush_outbox(t);
     }
     /* A failed write is an outcome like any other: the row is deferred
-     * and tried again later. */
+     * and tried again later.  A message written to tmp/ is not started
+     * yet: until the batch sync nothing can have been delivered, so a
+     * crash before it leaves the row to be sent again, not uncertain. */
     if (outbox_write(t->ob, msg, &o, &werr) != 0) {
+        if (t->hooks.started != NULL) {
+            t->hooks.started(t->hooks.arg, msg->cookie);
+        }
         memset(&o, 0, sizeof(o));
         o.cookie = msg->cookie;
         o.status = SEND_TEMPFAIL;
         o.tries = 1;
         util_sanitize(werr.msg, strlen(werr.msg), o.reply, sizeof(o.reply));
+        finish(t, &o);
+        return 0;
     }
-    if (t->hooks.done != NULL) {
-        t->hooks.done(t->hooks.arg, &o);
+    if (t->nstaged == 0) {
+        t->staged_since = util_clock();
     }
-    push_done(t, &o);
+    t->staged[t->nstaged++] = o;
     return 0;
 }
 
@@ -224,24 +285,21 @@ size_t
 transport_collect(struct transport *t, struct transport_outcome *out,
                   size_t max, int wait_ms)
 {
-    struct merr err;
     size_t n;
 
     if (t->pool != NULL) {
         return smtp_pool_collect(t->pool, out, max, wait_ms);
     }
+    /* Sync in batches: when asked to wait, when a batch is full, or when
+     * the oldest message has waited long enough. */
+    if (t->nstaged > 0 &&
+        (wait_ms > 0 || t->nstaged >= OUTBOX_SYNC_BATCH ||
+         util_clock() - t->staged_since > OUTBOX_SYNC_DELAY)) {
+        flush_outbox(t);
+    }
     n = t->ndone < max ? t->ndone : max;
     if (n == 0) {
         return 0;
-    }
-    /* One folder fsync for the whole batch of renames. */
-    if (outbox_sync(t->ob, &err) != 0) {
-        log_warn("%s", err.msg);
-        for (size_t i = 0; i < t->ndone; i++) {
-            if (t->done[i].status == SEND_OK) {
-                t->done[i].status = SEND_UNCERTAIN;
-            }
-        }
     }
     memcpy(out, t->done, n * sizeof(*out));
     memmove(t->done, t->done + n, (t->ndone - n) * sizeof(*t->done));
@@ -255,7 +313,7 @@ transport_inflight(const struct transport *t)
     if (t->pool != NULL) {
         return smtp_pool_inflight(t->pool);
     }
-    return t->ndone;
+    return t->nstaged + t->ndone;
 }
 
 bool
@@ -278,6 +336,8 @@ transport_free(struct transport *t)
     }
     smtp_pool_free(t->pool);
     outbox_free(t->ob);
+    free(t->staged);
+    free(t->synced);
     free(t->done);
     free(t);
 }

@@ -54,6 +54,7 @@ test_outbox_write(void **state)
         .cookie = 42,
     };
     struct stat st;
+    bool ok[1];
     char *got;
     size_t len;
 
@@ -63,7 +64,14 @@ test_outbox_write(void **state)
     assert_int_equal(outbox_open(dir, &ob, &err), 0);
     assert_string_equal(outbox_dir(ob), dir);
     assert_int_equal(outbox_write(ob, &m, &res, &err), 0);
-    assert_int_equal(outbox_sync(ob, &err), 0);
+    /* written, not delivered: nothing in new/ before the sync */
+    assert_int_equal(outbox_pending(ob), 1);
+    assert_int_equal(count_files(dir, "new", NULL, 0), 0);
+    assert_int_equal(count_files(dir, "tmp", NULL, 0), 1);
+    ok[0] = false;
+    assert_int_equal(outbox_sync(ob, ok, &err), 0);
+    assert_true(ok[0]);
+    assert_int_equal(outbox_pending(ob), 0);
     assert_int_equal(res.status, SEND_OK);
     assert_true(res.cookie == 42);
     assert_true(strncmp(res.reply, "new/", 4) == 0);
@@ -81,8 +89,13 @@ test_outbox_write(void **state)
     m.data = "Subject: x\r\n\r\nno final line end";
     m.len = strlen(m.data);
     assert_int_equal(outbox_write(ob, &m, &res, &err), 0);
+    assert_int_equal(outbox_sync(ob, ok, &err), 0);
     assert_int_equal(count_files(dir, "new", NULL, 0), 2);
+    /* written and never synced: removed, not delivered */
+    assert_int_equal(outbox_write(ob, &m, &res, &err), 0);
     outbox_free(ob);
+    assert_int_equal(count_files(dir, "new", NULL, 0), 2);
+    assert_int_equal(count_files(dir, "tmp", NULL, 0), 0);
     outbox_free(NULL);
     unit_rmtree(tmp);
     free(tmp);
@@ -131,8 +144,11 @@ test_outbox_transport(void **state)
         assert_int_equal(transport_submit(t, &m, &err), 0);
     }
     assert_int_equal(transport_inflight(t), 5);
-    n = transport_collect(t, out, 3, 0);
+    /* a batch is synced when the caller waits (or it is full or old) */
+    assert_int_equal(count_files(dir, "new", NULL, 0), 0);
+    n = transport_collect(t, out, 3, 1);
     assert_int_equal(n, 3);
+    assert_int_equal(count_files(dir, "new", NULL, 0), 5);
     assert_true(out[0].cookie == 100 && out[2].cookie == 102);
     n = transport_collect(t, out, 8, 0);
     assert_int_equal(n, 2);
