@@ -9,11 +9,8 @@
 #      Postfix's smtp-source -d -s 16 with a message of the same size, in
 #      the same run, SEND_N messages each, checked against the sink's
 #      counter
-#   3. peak RSS sending SEND_RSS_N (default "100000 1000000") recipients
-#      to the Maildir outbox (/usr/bin/time -v).  The outbox fsyncs every
-#      file (about 3 ms each here); when eatmydata is installed the RSS
-#      runs use it so a million messages take minutes, not an hour: only
-#      memory is measured there.
+#   3. peak RSS and time sending SEND_RSS_N (default "100000 1000000")
+#      recipients to the Maildir outbox (/usr/bin/time), syncs on.
 #   4. with PEERS=1 (or "peers" in SEND_PARTS), ../shared/peers/run-peers.sh (smtp-source, nodemailer
 #      pooled, tocsin through PROJECT_SEND_CMD) in one run.
 #
@@ -151,15 +148,11 @@ fi
 
 # 3. peak RSS to the outbox
 if part rss; then
-nosync=""
-if command -v eatmydata >/dev/null 2>&1; then
-    nosync=eatmydata
-fi
 for n in $RSS_N; do
     w=$(mkws "$n" "rss-$n")
-    (cd "$w" && /usr/bin/time -f '%M %e' -o "$work/rss" $nosync "$TOCSIN" \
+    (cd "$w" && /usr/bin/time -f '%M %e' -o "$work/rss" "$TOCSIN" \
         --quiet send appeal.json --json) >"$work/rss.json"
-    echo "outbox n=$n sent=$(json_field sent <"$work/rss.json") peak_rss_kb=$(cut -d' ' -f1 "$work/rss") seconds=$(cut -d' ' -f2 "$work/rss") fsync=$([ -n "$nosync" ] && echo off-eatmydata || echo on)" |
+    echo "outbox n=$n sent=$(json_field sent <"$work/rss.json") peak_rss_kb=$(cut -d' ' -f1 "$work/rss") seconds=$(cut -d' ' -f2 "$work/rss")" |
         tee -a "$out"
     rm -rf "$w"
 done

@@ -13,7 +13,7 @@ libcmocka-dev
 sqlite3 clang clang-format clang-tools libclang-rt-14-dev
 python3 curl ca-certificates iproute2 procps time
 postfix dovecot-imapd dovecot-pop3d
-chromium chromium-driver wrk slowhttptest eatmydata"
+chromium chromium-driver wrk slowhttptest"
 
 missing=""
 for p in $PKGS; do
