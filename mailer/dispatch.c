@@ -44,6 +44,7 @@ struct dispatch {
     size_t first;
     size_t nout;
     size_t capout;
+    size_t want; /* the collector sleeps until this many outcomes wait */
     unsigned long ndone;
     void (*done_hook)(void *arg, const struct transport_outcome *o);
     void *done_arg;
@@ -208,7 +209,9 @@ finish(struct dispatch *d, struct dispatch_job *j, enum send_status st,
         pace_domains_prune(&d->domains);
     }
     pthread_cond_signal(&d->space);
-    pthread_cond_signal(&d->ready);
+    if (d->nout >= d->want) {
+        pthread_cond_signal(&d->ready);
+    }
 }
 
 static bool
@@ -467,11 +470,17 @@ dispatch_collect(struct dispatch *d, struct transport_outcome *out, size_t max,
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;
         }
-        while (d->nout == 0) {
+        /* Woken per outcome, the caller would run once per message:
+         * it sleeps until a quarter of what is out has come back (the
+         * backlog keeps the connections busy meanwhile), or until the
+         * deadline when fewer come. */
+        d->want = d->queued / 4 > 1 ? d->queued / 4 : 1;
+        while (d->nout < d->want) {
             if (pthread_cond_timedwait(&d->ready, &d->mu, &ts) != 0) {
                 break;
             }
         }
+        d->want = 1;
     }
     n = d->nout < max ? d->nout : max;
     if (n > 0) {

@@ -586,7 +586,10 @@ want_commit(const struct loop *l, bool stopping)
     if (l->npend == 0) {
         return false;
     }
-    return l->npend >= 2 * (size_t)l->window || l->ninflight == 0 ||
+    /* outcomes are in the journal already: a commit for every few of
+     * them would only cost CPU (2 windows: 620 commits for 20,000
+     * messages, 4 windows: 160) */
+    return l->npend >= 4 * (size_t)l->window || l->ninflight == 0 ||
            util_clock() - l->last_commit > 0.1;
 }
 
