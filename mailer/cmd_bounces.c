@@ -354,7 +354,11 @@ cmd_bounces(struct tocsin_ctx *ctx, int argc, char **argv)
     memset(&r, 0, sizeof(r));
     r.ctx = ctx;
     buf_init(&msg, TOCSIN_MAX_MAILBOX_MSG);
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case LONGONLYOPT_IMAP:
         case LONGONLYOPT_POP3:

@@ -70,7 +70,11 @@ cmd_check(struct tocsin_ctx *ctx, int argc, char **argv)
     int rc;
 
     lint_report_init(&rep);
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         if (c != OPT_JSON) {
             return cmdline_error(ctx, "unknown option");
         }

@@ -97,7 +97,11 @@ cmd_export(struct tocsin_ctx *ctx, int argc, char **argv)
     int rc;
 
     memset(&ex, 0, sizeof(ex));
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "h", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case 'h':
             return cmdline_help(ctx);

@@ -22,7 +22,11 @@ cmd_forget(struct tocsin_ctx *ctx, int argc, char **argv)
     int c;
     int rc;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "h", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case 'h':
             return cmdline_help(ctx);

@@ -268,7 +268,11 @@ cmd_import(struct tocsin_ctx *ctx, int argc, char **argv)
     int rc;
 
     memset(&im, 0, sizeof(im));
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "h", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case OPT_SKIP:
             im.skip_invalid = true;

@@ -100,7 +100,11 @@ cmd_lists(struct tocsin_ctx *ctx, int argc, char **argv)
     int rc;
 
     memset(&sh, 0, sizeof(sh));
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "h", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case OPT_JSON:
             json = true;

@@ -322,7 +322,11 @@ cmd_preview(struct tocsin_ctx *ctx, int argc, char **argv)
     struct preview_opts po = {NULL, NULL, NULL, NULL, false};
     int c;
 
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case OPT_LANG:
             po.lang = optarg;

@@ -121,7 +121,11 @@ cmd_render(struct tocsin_ctx *ctx, int argc, char **argv)
 
     buf_init(&src, TOCSIN_MAX_TEMPLATE);
     buf_init(&out, TOCSIN_MAX_RENDER);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "h", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case OPT_DATA:
             data_path = optarg;

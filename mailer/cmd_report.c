@@ -33,7 +33,11 @@ cmd_report(struct tocsin_ctx *ctx, int argc, char **argv)
     int rc;
 
     buf_init(&out, TOCSIN_MAX_REPORT);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "h", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case OPT_FORMAT:
             if (report_format_parse(optarg, &fmt) != 0) {

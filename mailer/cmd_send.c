@@ -154,7 +154,11 @@ parse_args(struct tocsin_ctx *ctx, int argc, char **argv, struct send_args *a)
     memset(a, 0, sizeof(*a));
     a->argc = argc;
     a->argv = argv;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case OPT_SMTP:
             a->topts.smtp_url = optarg;

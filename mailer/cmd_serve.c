@@ -46,7 +46,11 @@ cmd_serve(struct tocsin_ctx *ctx, int argc, char **argv)
     memset(&so, 0, sizeof(so));
     so.listen = ctx->cfg->listen;
     so.trust_proxy = ctx->cfg->trust_proxy;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case OPT_LISTEN:
             so.listen = optarg;

@@ -121,7 +121,11 @@ cmd_signatures(struct tocsin_ctx *ctx, int argc, char **argv)
 
     memset(&a, 0, sizeof(a));
     memset(&o, 0, sizeof(o));
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case OPT_FORMAT:
             if (strcmp(optarg, "json") == 0) {

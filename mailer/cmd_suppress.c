@@ -26,7 +26,11 @@ cmd_suppress(struct tocsin_ctx *ctx, int argc, char **argv)
     int c;
     int rc;
 
-    while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "r:h", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case 'r':
             reason = optarg;

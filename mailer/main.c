@@ -372,7 +372,11 @@ main(int argc, char **argv)
     setlocale(LC_ALL, "C");
     signal(SIGPIPE, SIG_IGN);
     /* "+": stop at the command name, its options are its own */
-    while ((c = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "+qvh", opts, NULL);
+        if (c == -1) {
+            break;
+        }
         switch (c) {
         case OPT_CONFIG:
             ctx.config_arg = optarg;
