@@ -12,6 +12,7 @@ VERSION  := 0.1.0
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/tocsin
 CC       ?= cc
 WERROR   ?= -Werror
 
@@ -58,7 +59,7 @@ UNIT_HELPERS := tests/unit/unit.c tests/unit/sink.c
 UNIT_HDRS := tests/unit/unit.h tests/unit/sink.h
 
 .PHONY: all debug check test unit e2e sanitize demo deps lint format \
-	install clean bench fuzz
+	install clean bench fuzz FORCE
 .DEFAULT_GOAL := all
 
 all: tocsin
@@ -77,6 +78,15 @@ build/dbg/%.o: mailer/%.c $(HDRS) | build/dbg
 
 build/rel build/dbg build/test:
 	$(Q)mkdir -p $@
+
+# Where init finds the sample appeal: compiled into samples.o only, which
+# is rebuilt when DATADIR changes (make install PREFIX=/usr after make).
+build/datadir: FORCE | build/rel
+	$(Q)echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+build/rel/samples.o build/dbg/samples.o: build/datadir
+build/rel/samples.o: REL_CFLAGS += -DTOCSIN_DATADIR='"$(DATADIR)"'
+build/dbg/samples.o: DBG_CFLAGS += -DTOCSIN_DATADIR='"$(DATADIR)"'
+FORCE:
 
 # The sanitizer build of the program (make debug) and the library that
 # unit tests link against.
@@ -154,6 +164,12 @@ install: tocsin
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 tocsin $(DESTDIR)$(BINDIR)/tocsin
 	install -m 0644 doc/tocsin.1 $(DESTDIR)$(MANDIR)/man1/tocsin.1
+	install -d $(DESTDIR)$(DATADIR)/templates/urgent-appeal \
+		$(DESTDIR)$(DATADIR)/cases $(DESTDIR)$(DATADIR)/lists
+	install -m 0644 templates/urgent-appeal/* \
+		$(DESTDIR)$(DATADIR)/templates/urgent-appeal/
+	install -m 0644 cases/example.json $(DESTDIR)$(DATADIR)/cases/
+	install -m 0644 lists/sample-supporters.csv $(DESTDIR)$(DATADIR)/lists/
 
 bench: tocsin
 	sh bench/run.sh

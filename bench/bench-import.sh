@@ -2,7 +2,8 @@
 # Import benchmark (a measurement, not a test): generate a CSV of
 # $ROWS rows (default 1,000,000), import it into a fresh workspace, then
 # import it again (every row unchanged), each under /usr/bin/time -v, and
-# write the figures into bench/RESULTS.md (section "import").
+# write the figures into bench/out/import.md (bench/RESULTS.md quotes
+# them).
 # Aim (issue 2): under 30 s and under 50 MB peak RSS for 1,000,000 rows.
 set -eu
 LC_ALL=C
@@ -52,7 +53,8 @@ run again import bench "$work/big.csv"
 dbsize=$(stat -c %s "$work/ws/tocsin.db")
 
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
-results="$here/RESULTS.md"
+mkdir -p "$here/out"
+results="$here/out/import.md"
 section=$(cat <<EOT
 ## import
 
@@ -70,13 +72,5 @@ unchanged). Aim: under 30 s and under 50 MB.
 Database after the import: $((dbsize / 1048576)) MB.
 EOT
 )
-# replace the import section, keep the others
-if [ -f "$results" ]; then
-    awk '/^## import$/ { skip = 1; next } /^## / { skip = 0 } !skip' \
-        "$results" >"$work/rest.md"
-else
-    printf '# Benchmark results\n\nFigures measured by the scripts in bench/.\n\n' \
-        >"$work/rest.md"
-fi
-{ cat "$work/rest.md"; printf '%s\n' "$section"; } >"$results"
+printf '%s\n' "$section" >"$results"
 echo "bench-import: wrote $results"

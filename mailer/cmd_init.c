@@ -1,5 +1,6 @@
 /*
- * cmd_init: create a workspace (tocsin.json, tocsin.db, secrets.json).
+ * cmd_init: create a workspace (tocsin.json, tocsin.db, secrets.json),
+ * with the sample appeal in it unless --no-samples.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "samples.h"
 #include "store.h"
 #include "token.h"
 #include "util.h"
@@ -67,8 +69,12 @@ cmd_init(struct tocsin_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},
+        {"no-samples", no_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
+    char data[PATH_MAX];
+    bool samples = true;
+    unsigned copied = 0;
     char cfg_path[PATH_MAX], db_path[PATH_MAX], sec_path[PATH_MAX];
     const char *dir = ".";
     const char *cfg_text = config_default_text();
@@ -85,6 +91,9 @@ cmd_init(struct tocsin_ctx *ctx, int argc, char **argv)
         switch (c) {
         case 'h':
             return cmdline_help(ctx);
+        case 'S':
+            samples = false;
+            break;
         default:
             return cmdline_error(ctx, "unknown option");
         }
@@ -127,12 +136,36 @@ cmd_init(struct tocsin_ctx *ctx, int argc, char **argv)
     if (rc != 0) {
         goto out;
     }
+    /* the workspace exists from here on: a sample that cannot be
+     * copied is a warning, not a reason to undo it */
+    if (samples && samples_find(data, sizeof(data)) == 0) {
+        struct merr serr = {0};
+
+        if (samples_copy(data, dir, &copied, &serr) != 0) {
+            log_warn("sample appeal not copied: %s", serr.msg);
+        }
+    } else if (samples) {
+        log_warn("no sample appeal found to copy (TOCSIN_DATADIR, or "
+                 "make install); see the README");
+    }
     if (!ctx->quiet) {
         printf("created %s (settings), %s (database, mode 0600) and %s "
-               "(secrets, mode 0600)\n"
-               "next: edit the sender and organisation in %s, then\n"
-               "      tocsin import LIST FILE.csv\n",
-               cfg_path, db_path, sec_path, cfg_path);
+               "(secrets, mode 0600)\n",
+               cfg_path, db_path, sec_path);
+        if (copied > 0) {
+            printf("copied the sample appeal (%u files): cases/example.json, "
+                   "templates/urgent-appeal/, lists/sample-supporters.csv\n"
+                   "next: edit the sender and organisation in %s, then, in "
+                   "%s:\n"
+                   "      tocsin import supporters lists/sample-supporters.csv\n"
+                   "      tocsin check cases/example.json\n"
+                   "      tocsin send cases/example.json\n",
+                   copied, cfg_path, dir);
+        } else {
+            printf("next: edit the sender and organisation in %s, then\n"
+                   "      tocsin import LIST FILE.csv\n",
+                   cfg_path);
+        }
     }
 out:
     store_close(st);

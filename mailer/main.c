@@ -22,12 +22,16 @@
 /* The commands (git's commands[] shape); help is written next to its row. */
 static const struct cmd_def commands[] = {
     {"init", cmd_init, 0, "create a workspace: tocsin.json, database, secrets",
-     "usage: tocsin init [DIR]\n"
+     "usage: tocsin init [DIR] [--no-samples]\n"
      "\n"
      "Create a workspace in DIR (default: the current folder): tocsin.json\n"
      "with every setting at its default, the database tocsin.db and\n"
      "secrets.json (link_secret, webhook_secret), both mode 0600.\n"
-     "Refuses to overwrite an existing workspace.\n"
+     "Refuses to overwrite an existing workspace.  Copies the sample appeal\n"
+     "(cases/example.json, templates/urgent-appeal/,\n"
+     "lists/sample-supporters.csv) unless --no-samples; files already\n"
+     "there are kept.  The samples come from $TOCSIN_DATADIR, the\n"
+     "program's own folder (a source tree) or the installed data folder.\n"
      "\n"
      "example: tocsin init ~/appeals\n"},
     {"import", cmd_import, NEED_DB | NEED_SECRETS,

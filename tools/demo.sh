@@ -7,29 +7,26 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 tocsin="$top/tocsin"
 demo="$top/demo"
-appeal="$top/cases/example.json"
 
 if [ -e "$demo/tocsin.json" ]; then
     echo "demo: using the existing $demo (rm -rf demo for a fresh one)"
 else
-    "$tocsin" init "$demo"
-    # the demo uses the sample templates of the source tree
-    sed -i 's|"templates_dir": "templates"|"templates_dir": "../templates"|' \
-        "$demo/tocsin.json"
+    # with the sample appeal: cases/, templates/, lists/ in the workspace
+    TOCSIN_DATADIR=$top "$tocsin" init "$demo"
 fi
 cd "$demo"
 echo
 echo "== tocsin import supporters lists/sample-supporters.csv"
-"$tocsin" import supporters "$top/lists/sample-supporters.csv"
+"$tocsin" import supporters lists/sample-supporters.csv
 echo
 echo "== tocsin lists"
 "$tocsin" lists
 echo
 echo "== tocsin check cases/example.json"
-"$tocsin" check "$appeal"
+"$tocsin" check cases/example.json
 echo
 echo "== tocsin send cases/example.json"
-"$tocsin" send "$appeal"
+"$tocsin" send cases/example.json
 echo
 n=$(find outbox/new -type f | wc -l)
 first=$(find outbox/new -type f | sort | head -1)

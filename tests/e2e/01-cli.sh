@@ -44,6 +44,29 @@ python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$d/tocsin.json"
 sqlite3 "$d/tocsin.db" 'SELECT count(*) FROM schema_migrations' >"$E2E_TMP/n"
 [ "$(cat "$E2E_TMP/n")" -ge 1 ] || fail "no migrations recorded"
 
+# the sample appeal comes with it, byte for byte
+for f in cases/example.json lists/sample-supporters.csv \
+    templates/urgent-appeal/en.md templates/urgent-appeal/ar.md \
+    templates/urgent-appeal/layout.html; do
+    cmp -s "$TOCSIN_SRC/$f" "$d/$f" || fail "init did not copy $f"
+done
+assert_grep 'copied the sample appeal' "$E2E_TMP/out"
+# --no-samples: none; a file of the user's own is kept
+d2="$E2E_TMP/ws-bare"
+expect_rc 0 init "$d2" --no-samples
+[ ! -e "$d2/cases" ] && [ ! -e "$d2/templates" ] || fail "--no-samples copied samples"
+d3="$E2E_TMP/ws-own"
+mkdir -p "$d3/cases"
+echo '{"mine": true}' >"$d3/cases/example.json"
+expect_rc 0 init "$d3"
+assert_eq "$(cat "$d3/cases/example.json")" '{"mine": true}' "init kept the user's file"
+[ -f "$d3/templates/urgent-appeal/fr.md" ] || fail "init did not copy the templates"
+# a data folder without the samples: a warning, the workspace all the same
+d4="$E2E_TMP/ws-nodata"
+(TOCSIN_DATADIR="$E2E_TMP/nowhere" && export TOCSIN_DATADIR && expect_rc 0 init "$d4")
+assert_grep 'no sample appeal found' "$E2E_TMP/err"
+[ -f "$d4/tocsin.db" ] && [ ! -e "$d4/cases" ] || fail "init without samples"
+
 cp "$d/secrets.json" "$E2E_TMP/secrets.before"
 expect_rc 73 init "$d"
 assert_grep 'workspace exists' "$E2E_TMP/err"

@@ -10,6 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 export TOCSIN E2E_DIR="$here"
 top=$(cd "$here/../.." && pwd)
 export TOCSIN_SRC="$top"
+# init copies the sample appeal from here, whichever binary runs
+TOCSIN_DATADIR="$top"
+export TOCSIN_DATADIR
 
 pass=0 fail=0 skip=0 failed=""
 for t in "$here"/[0-9][0-9]-*.sh; do
