@@ -153,14 +153,15 @@ cmd_init(struct tocsin_ctx *ctx, int argc, char **argv)
                "(secrets, mode 0600)\n",
                cfg_path, db_path, sec_path);
         if (copied > 0) {
-            printf("copied the sample appeal (%u files): cases/example.json, "
-                   "templates/urgent-appeal/, lists/sample-supporters.csv\n"
-                   "next: edit the sender and organisation in %s, then, in "
-                   "%s:\n"
-                   "      tocsin import supporters lists/sample-supporters.csv\n"
-                   "      tocsin check cases/example.json\n"
-                   "      tocsin send cases/example.json\n",
-                   copied, cfg_path, dir);
+            printf(
+                "copied the sample appeal (%u files): cases/example.json, "
+                "templates/urgent-appeal/, lists/sample-supporters.csv\n"
+                "next: edit the sender and organisation in %s, then, in "
+                "%s:\n"
+                "      tocsin import supporters lists/sample-supporters.csv\n"
+                "      tocsin check cases/example.json\n"
+                "      tocsin send cases/example.json\n",
+                copied, cfg_path, dir);
         } else {
             printf("next: edit the sender and organisation in %s, then\n"
                    "      tocsin import LIST FILE.csv\n",

@@ -158,8 +158,8 @@ samples_copy(const char *from, const char *to, unsigned *copied,
         if (e->d_name[0] == '.' || !is_file(tdir, e->d_name)) {
             continue;
         }
-        if (snprintf(name, sizeof(name), "%s/%s", SAMPLE_TEMPLATE,
-                     e->d_name) >= (int)sizeof(name)) {
+        if (snprintf(name, sizeof(name), "%s/%s", SAMPLE_TEMPLATE, e->d_name) >=
+            (int)sizeof(name)) {
             continue;
         }
         rc = copy_one(from, to, name, copied, err);
