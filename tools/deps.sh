@@ -11,7 +11,7 @@ libcurl4-gnutls-dev libetpan-dev libjansson-dev libsqlite3-dev
 libmicrohttpd-dev libcmark-dev libidn2-dev libgnutls28-dev libcsv-dev
 libcmocka-dev
 sqlite3 clang clang-format clang-tools libclang-rt-14-dev
-python3 curl ca-certificates iproute2 procps time
+python3 curl ca-certificates openssl iproute2 procps time
 postfix dovecot-imapd dovecot-pop3d
 chromium chromium-driver wrk slowhttptest"
 
@@ -45,6 +45,22 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" |
     $SUDO debconf-set-selections
 $SUDO apt-get update -q
+had_dovecot=$(dpkg-query -W -f='${Status}' dovecot-core 2>/dev/null || true)
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing
+# Dovecot too is only for the tests (their own configuration, loopback):
+# its package starts a system daemon on every address (110, 143, 993,
+# 995).  If this run installed it, stop that daemon and keep it off.
+case "$had_dovecot" in
+*"ok installed"*) ;;
+*)
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        $SUDO systemctl disable --now dovecot.service dovecot.socket \
+            >/dev/null 2>&1 || true
+    elif [ -x /etc/init.d/dovecot ]; then
+        $SUDO /etc/init.d/dovecot stop >/dev/null 2>&1 || true
+        $SUDO update-rc.d dovecot disable >/dev/null 2>&1 || true
+    fi
+    ;;
+esac
 echo "deps: done"
