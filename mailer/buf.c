@@ -155,3 +155,48 @@ buf_str(const struct buf *b)
 {
     return b->data != NULL ? b->data : "";
 }
+
+int
+buf_add_html(struct buf *out, const char *s, size_t n)
+{
+    size_t start = 0;
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *rep = NULL;
+
+        switch (s[i]) {
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        default:
+            break;
+        }
+        if (rep != NULL) {
+            rc = buf_add(out, s + start, i - start);
+            if (rc == 0) {
+                rc = buf_adds(out, rep);
+            }
+            start = i + 1;
+        }
+    }
+    return rc == 0 ? buf_add(out, s + start, n - start) : rc;
+}
+
+int
+buf_adds_html(struct buf *b, const char *s)
+{
+    return buf_add_html(b, s, strlen(s));
+}

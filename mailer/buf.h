@@ -41,6 +41,10 @@ void buf_reset(struct buf *b);
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_adds(struct buf *b, const char *s);
 int buf_addc(struct buf *b, char c);
+/* Append n bytes of s (or the string s) escaped for HTML text and
+ * attribute values: & < > " ' as entities. */
+int buf_add_html(struct buf *b, const char *s, size_t n);
+int buf_adds_html(struct buf *b, const char *s);
 int buf_addf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)

@@ -139,36 +139,6 @@ pages_has_language(const char *lang)
     return texts_for(lang) != NULL;
 }
 
-int
-pages_escape(struct buf *out, const char *s)
-{
-    int rc = 0;
-
-    for (const char *p = s; rc == 0 && *p != '\0'; p++) {
-        switch (*p) {
-        case '&':
-            rc = buf_adds(out, "&amp;");
-            break;
-        case '<':
-            rc = buf_adds(out, "&lt;");
-            break;
-        case '>':
-            rc = buf_adds(out, "&gt;");
-            break;
-        case '"':
-            rc = buf_adds(out, "&quot;");
-            break;
-        case '\'':
-            rc = buf_adds(out, "&#39;");
-            break;
-        default:
-            rc = buf_addc(out, *p);
-            break;
-        }
-    }
-    return rc;
-}
-
 /* Escaped text in a tag: <TAG>text</TAG>. */
 static int
 element(struct buf *out, const char *tag, const char *cls, const char *text)
@@ -181,7 +151,7 @@ element(struct buf *out, const char *tag, const char *cls, const char *text)
         rc = buf_addf(out, "<%s>", tag);
     }
     if (rc == 0) {
-        rc = pages_escape(out, text);
+        rc = buf_adds_html(out, text);
     }
     if (rc == 0) {
         rc = buf_addf(out, "</%s>\n", tag);
@@ -213,8 +183,8 @@ paragraphs(struct buf *out, const char *text)
                 open = true;
             }
             if (rc == 0) {
-                rc =
-                    p[i] == '\n' ? buf_adds(out, "<br>") : pages_escape(out, c);
+                rc = p[i] == '\n' ? buf_adds(out, "<br>")
+                                  : buf_adds_html(out, c);
             }
         }
         if (rc == 0 && open) {
@@ -235,7 +205,7 @@ head(struct buf *out, const struct pages_view *v, const char *title)
     int rc = buf_adds(out, "<!DOCTYPE html>\n<html lang=\"");
 
     if (rc == 0) {
-        rc = pages_escape(out, lang);
+        rc = buf_adds_html(out, lang);
     }
     if (rc == 0) {
         rc = buf_addf(out,
@@ -247,7 +217,7 @@ head(struct buf *out, const struct pages_view *v, const char *title)
                       v->rtl ? "rtl" : "ltr");
     }
     if (rc == 0) {
-        rc = pages_escape(out, title);
+        rc = buf_adds_html(out, title);
     }
     if (rc == 0) {
         rc = buf_addf(out,
@@ -278,7 +248,7 @@ form(struct buf *out, const char *id, const char *label)
                       id, id);
 
     if (rc == 0) {
-        rc = pages_escape(out, label);
+        rc = buf_adds_html(out, label);
     }
     if (rc == 0) {
         rc = buf_adds(out, "</button>\n</form>\n");
@@ -294,13 +264,13 @@ petition(struct buf *out, const struct pages_view *v, const struct texts *t)
     if (rc == 0 && v->target != NULL && v->target[0] != '\0') {
         rc = buf_adds(out, "<p class=\"target\"><span>");
         if (rc == 0) {
-            rc = pages_escape(out, t->petition_to);
+            rc = buf_adds_html(out, t->petition_to);
         }
         if (rc == 0) {
             rc = buf_adds(out, "</span>");
         }
         if (rc == 0) {
-            rc = pages_escape(out, v->target);
+            rc = buf_adds_html(out, v->target);
         }
         if (rc == 0) {
             rc = buf_adds(out, "</p>\n");
@@ -323,13 +293,13 @@ sign_page(struct buf *out, const struct pages_view *v, const struct texts *t)
     if (rc == 0 && v->name != NULL && v->name[0] != '\0') {
         rc = buf_adds(out, "<p class=\"as\">");
         if (rc == 0) {
-            rc = pages_escape(out, t->signing_as);
+            rc = buf_adds_html(out, t->signing_as);
         }
         if (rc == 0) {
             rc = buf_adds(out, " <strong>");
         }
         if (rc == 0) {
-            rc = pages_escape(out, v->name);
+            rc = buf_adds_html(out, v->name);
         }
         if (rc == 0) {
             rc = buf_adds(out, "</strong></p>\n");
@@ -353,7 +323,7 @@ message(struct buf *out, const struct pages_view *v, const char *title,
         rc = buf_addf(out, "<h1 id=\"%s\">", id);
     }
     if (rc == 0) {
-        rc = pages_escape(out, title);
+        rc = buf_adds_html(out, title);
     }
     if (rc == 0) {
         rc = buf_adds(out, "</h1>\n");

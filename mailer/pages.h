@@ -44,7 +44,4 @@ int pages_render(enum pages_kind kind, const struct pages_view *v,
 /* true if pages has interface texts for lang's primary language. */
 bool pages_has_language(const char *lang);
 
-/* Append s HTML-escaped (& < > " ') to out.  MERR_LIMIT. */
-int pages_escape(struct buf *out, const char *s);
-
 #endif

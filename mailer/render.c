@@ -102,7 +102,7 @@ esc_string(const char *s, int esc)
         if (esc == ESC_MD) {
             (void)render_md_escape(&b, buf_str(&raw), raw.len);
         } else {
-            (void)render_html_escape(&b, buf_str(&raw), raw.len);
+            (void)buf_add_html(&b, buf_str(&raw), raw.len);
         }
         j = json_string(buf_str(&b));
     }
@@ -120,7 +120,7 @@ html_string(const struct buf *u)
     json_t *j;
 
     buf_init(&b, TOCSIN_MAX_RENDER);
-    (void)render_html_escape(&b, buf_str(u), u->len);
+    (void)buf_add_html(&b, buf_str(u), u->len);
     j = json_string(buf_str(&b));
     buf_release(&b);
     return j;

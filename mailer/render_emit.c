@@ -65,13 +65,13 @@ put_value(struct buf *out, const struct values *vals,
             /* a name may mix directions: isolate it (HTML bdi) */
             rc = buf_add(out, "<bdi>", 5);
             if (rc == 0) {
-                rc = render_html_escape(out, s, n);
+                rc = buf_add_html(out, s, n);
             }
             return rc == 0 ? buf_add(out, "</bdi>", 6) : rc;
         }
-        return render_html_escape(out, s, n);
+        return buf_add_html(out, s, n);
     case MODE_ATTR:
-        return render_html_escape(out, s, n);
+        return buf_add_html(out, s, n);
     default:
         return render_plain_copy(out, s, n);
     }

@@ -109,9 +109,6 @@ int render_wrap(struct buf *out, const char *s, size_t n, const char *p1,
 /* Columns of s[0..n): UTF-8 characters. */
 size_t render_columns(const char *s, size_t n);
 
-/* HTML text and attribute escaping (& < > " ').  MERR_LIMIT. */
-int render_html_escape(struct buf *out, const char *s, size_t n);
-
 /* One line for a header or the text part: control characters (CR and LF
  * above all) become spaces.  MERR_LIMIT. */
 int render_plain_copy(struct buf *out, const char *s, size_t n);

@@ -239,45 +239,6 @@ render_wrap(struct buf *out, const char *s, size_t n, const char *p1,
     return rc;
 }
 
-int
-render_html_escape(struct buf *out, const char *s, size_t n)
-{
-    size_t start = 0;
-    int rc = 0;
-
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const char *rep = NULL;
-
-        switch (s[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
-            break;
-        }
-        if (rep != NULL) {
-            rc = buf_add(out, s + start, i - start);
-            if (rc == 0) {
-                rc = buf_adds(out, rep);
-            }
-            start = i + 1;
-        }
-    }
-    return rc == 0 ? buf_add(out, s + start, n - start) : rc;
-}
-
 /* One line for a header or the text part: control characters (CR and
  * LF above all, RFC 5322 section 2.2) become spaces. */
 int

@@ -181,10 +181,6 @@ int report_html(const struct report *r, const struct report_opts *o,
 int report_list_html(const struct report_list *l, const struct report_opts *o,
                      struct buf *out);
 
-/* Append s with & < > " ' escaped for HTML text and attributes.
- * MERR_LIMIT. */
-int report_html_escape(struct buf *out, const char *s);
-
 /* Number with thousands separators ("1,234,567") into out (>= 28 bytes). */
 void report_group_digits(int64_t n, char *out, size_t size);
 

@@ -51,7 +51,7 @@ static void
 esc(struct page *p, const char *s)
 {
     if (p->rc == 0) {
-        p->rc = report_html_escape(p->b, s);
+        p->rc = buf_adds_html(p->b, s);
     }
 }
 
@@ -63,36 +63,6 @@ num(struct page *p, int64_t n)
 
     report_group_digits(n, s, sizeof(s));
     put(p, s);
-}
-
-int
-report_html_escape(struct buf *out, const char *s)
-{
-    int rc = 0;
-
-    for (; *s != '\0' && rc == 0; s++) {
-        switch (*s) {
-        case '&':
-            rc = buf_adds(out, "&amp;");
-            break;
-        case '<':
-            rc = buf_adds(out, "&lt;");
-            break;
-        case '>':
-            rc = buf_adds(out, "&gt;");
-            break;
-        case '"':
-            rc = buf_adds(out, "&quot;");
-            break;
-        case '\'':
-            rc = buf_adds(out, "&#39;");
-            break;
-        default:
-            rc = buf_addc(out, *s);
-            break;
-        }
-    }
-    return rc;
 }
 
 /* "1 March 2026, 10:00 UTC" (with_time) or "1 March 2026"; English
