@@ -21,12 +21,20 @@
  * afterwards on every path.  MERR_DB, or what row_fn returned.
  */
 static int
-each_row(struct store *st, sqlite3_stmt *s, const char *what,
-         int (*row_fn)(sqlite3_stmt *s, void *arg), void *arg, struct merr *err)
+each_row(struct store *st, const char *sql, const int64_t *binds, int nbinds,
+         const char *what, int (*row_fn)(sqlite3_stmt *s, void *arg), void *arg,
+         struct merr *err)
 {
-    int rc = 0;
+    sqlite3_stmt *s = NULL;
+    int rc = store_stmt(st, sql, &s, err);
     int step;
 
+    if (rc != 0) {
+        return rc;
+    }
+    for (int i = 0; i < nbinds; i++) {
+        sqlite3_bind_int64(s, i + 1, binds[i]);
+    }
     for (;;) {
         step = sqlite3_step(s);
         if (step == SQLITE_DONE) {
@@ -100,16 +108,10 @@ store_report_appeals(struct store *st,
         "   AND d.state IN " SENT_STATES ")"
         " FROM appeals a ORDER BY a.created, a.seq";
     struct relay r;
-    sqlite3_stmt *s = NULL;
-    int rc;
 
-    rc = store_stmt(st, sql, &s, err);
-    if (rc != 0) {
-        return rc;
-    }
     r.fn.appeal = fn;
     r.arg = arg;
-    return each_row(st, s, "report appeals", appeal_row, &r, err);
+    return each_row(st, sql, NULL, 0, "report appeals", appeal_row, &r, err);
 }
 
 static int
@@ -141,17 +143,11 @@ store_report_states(struct store *st, int64_t seq,
         " FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"
         " WHERE d.appeal_seq = ? GROUP BY d.language, d.state";
     struct relay r;
-    sqlite3_stmt *s = NULL;
-    int rc;
+    const int64_t binds[] = {seq};
 
-    rc = store_stmt(st, sql, &s, err);
-    if (rc != 0) {
-        return rc;
-    }
-    sqlite3_bind_int64(s, 1, seq);
     r.fn.state = fn;
     r.arg = arg;
-    return each_row(st, s, "report deliveries", state_row, &r, err);
+    return each_row(st, sql, binds, 1, "report deliveries", state_row, &r, err);
 }
 
 static int
@@ -180,17 +176,11 @@ store_report_bounces(struct store *st, int64_t seq,
         " AND d.subscriber_id = b.subscriber_id"
         " WHERE b.appeal_seq = ? GROUP BY d.language, b.kind";
     struct relay r;
-    sqlite3_stmt *s = NULL;
-    int rc;
+    const int64_t binds[] = {seq};
 
-    rc = store_stmt(st, sql, &s, err);
-    if (rc != 0) {
-        return rc;
-    }
-    sqlite3_bind_int64(s, 1, seq);
     r.fn.bounce = fn;
     r.arg = arg;
-    return each_row(st, s, "report bounces", bounce_row, &r, err);
+    return each_row(st, sql, binds, 1, "report bounces", bounce_row, &r, err);
 }
 
 static int
@@ -223,17 +213,11 @@ store_report_signatures(struct store *st, int64_t seq,
         " ON d.appeal_seq = g.appeal_seq AND d.subscriber_id = g.subscriber_id"
         " WHERE g.appeal_seq = ? GROUP BY lang, g.source";
     struct relay r;
-    sqlite3_stmt *s = NULL;
-    int rc;
+    const int64_t binds[] = {seq};
 
-    rc = store_stmt(st, sql, &s, err);
-    if (rc != 0) {
-        return rc;
-    }
-    sqlite3_bind_int64(s, 1, seq);
     r.fn.sig = fn;
     r.arg = arg;
-    return each_row(st, s, "report signatures", sig_row, &r, err);
+    return each_row(st, sql, binds, 1, "report signatures", sig_row, &r, err);
 }
 
 static int
@@ -266,18 +250,11 @@ store_report_domains(struct store *st, int64_t seq, int limit,
         " FROM deliveries WHERE appeal_seq = ?"
         " GROUP BY dom ORDER BY 2 DESC, dom LIMIT ?";
     struct relay r;
-    sqlite3_stmt *s = NULL;
-    int rc;
+    const int64_t binds[] = {seq, limit};
 
-    rc = store_stmt(st, sql, &s, err);
-    if (rc != 0) {
-        return rc;
-    }
-    sqlite3_bind_int64(s, 1, seq);
-    sqlite3_bind_int(s, 2, limit);
     r.fn.domain = fn;
     r.arg = arg;
-    return each_row(st, s, "report domains", domain_row, &r, err);
+    return each_row(st, sql, binds, 2, "report domains", domain_row, &r, err);
 }
 
 static int
@@ -304,17 +281,12 @@ store_report_reasons(struct store *st, int64_t seq,
         " WHERE appeal_seq = ? AND kind <> 'autoreply'"
         " GROUP BY kind, status, reason ORDER BY 4 DESC";
     struct relay r;
-    sqlite3_stmt *s = NULL;
-    int rc;
+    const int64_t binds[] = {seq};
 
-    rc = store_stmt(st, sql, &s, err);
-    if (rc != 0) {
-        return rc;
-    }
-    sqlite3_bind_int64(s, 1, seq);
     r.fn.reason = fn;
     r.arg = arg;
-    return each_row(st, s, "report bounce reasons", reason_row, &r, err);
+    return each_row(st, sql, binds, 1, "report bounce reasons", reason_row, &r,
+                    err);
 }
 
 static int
@@ -337,15 +309,10 @@ store_report_hours(struct store *st, int64_t seq,
         "SELECT signed_at / 3600 AS h, count(*) FROM signatures"
         " WHERE appeal_seq = ? GROUP BY h ORDER BY h";
     struct relay r;
-    sqlite3_stmt *s = NULL;
-    int rc;
+    const int64_t binds[] = {seq};
 
-    rc = store_stmt(st, sql, &s, err);
-    if (rc != 0) {
-        return rc;
-    }
-    sqlite3_bind_int64(s, 1, seq);
     r.fn.hour = fn;
     r.arg = arg;
-    return each_row(st, s, "report signatures per hour", hour_row, &r, err);
+    return each_row(st, sql, binds, 1, "report signatures per hour", hour_row,
+                    &r, err);
 }
