@@ -20,6 +20,7 @@
 #define TOCSIN_MAX_MAILBOX_MSG  (32 * 1024 * 1024)
 #define TOCSIN_MAX_REPLY        1024
 #define TOCSIN_MAX_REPORT       (16 * 1024 * 1024)
+#define TOCSIN_MAX_CA_FILE      (16 * 1024 * 1024) /* a system bundle: 200 KB */
 
 struct buf {
     char *data; /* NUL-terminated; NULL until the first add */

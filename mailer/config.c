@@ -44,7 +44,8 @@ static const char default_text[] =
     "    \"rate\": 0,\n"
     "    \"domain_rates\": {},\n"
     "    \"timeout\": 600,\n"
-    "    \"helo\": \"\"\n"
+    "    \"helo\": \"\",\n"
+    "    \"ca_file\": \"\"\n"
     "  },\n"
     "  \"send\": {\n"
     "    \"retry_hours\": 48,\n"
@@ -395,8 +396,8 @@ config_load(const char *path, struct config **out, struct merr *err)
     static const char *const k_sender[] = {"from", "reply_to", "bounce_domain",
                                            NULL};
     static const char *const k_smtp[] = {
-        "relays",       "tls",     "connections", "rate",
-        "domain_rates", "timeout", "helo",        NULL};
+        "relays",  "tls",  "connections", "rate", "domain_rates",
+        "timeout", "helo", "ca_file",     NULL};
     static const char *const k_send[] = {"retry_hours", "batch_size", NULL};
     static const char *const k_server[] = {"listen",          "trust_proxy",
                                            "max_connections", "max_per_client",
@@ -410,6 +411,7 @@ config_load(const char *path, struct config **out, struct merr *err)
     json_t *def = NULL;
     json_t *org, *sender, *smtp, *send, *server, *bounces, *v;
     char *dirbuf = NULL;
+    const char *ca_env;
     int rc = 0;
 
     *out = NULL;
@@ -484,6 +486,7 @@ config_load(const char *path, struct config **out, struct merr *err)
     get_str(&l, root, "", "list_id", "", &cfg->list_id);
     get_str(&l, smtp, "smtp", "tls", "required", &cfg->smtp_tls);
     get_str(&l, smtp, "smtp", "helo", "", &cfg->helo);
+    get_str(&l, smtp, "smtp", "ca_file", "", &cfg->smtp_ca_file);
     get_str(&l, server, "server", "listen", "127.0.0.1:8080", &cfg->listen);
     get_str(&l, bounces, "bounces", "processed_folder", "",
             &cfg->processed_folder);
@@ -509,6 +512,17 @@ config_load(const char *path, struct config **out, struct merr *err)
     resolve(cfg->dir, &cfg->secrets_file);
     resolve(cfg->dir, &cfg->templates_dir);
     resolve(cfg->dir, &cfg->outbox);
+    if (cfg->smtp_ca_file[0] != '\0') {
+        resolve(cfg->dir, &cfg->smtp_ca_file);
+    }
+    /* a private CA for this run (tests, an in-house relay); a path
+     * relative to the current folder, as any path on a command line */
+    ca_env = getenv("TOCSIN_SMTP_CAFILE");
+    if (ca_env != NULL && ca_env[0] != '\0') {
+        free(cfg->smtp_ca_file);
+        cfg->smtp_ca_file = xstrdup(ca_env);
+        cfg->smtp_ca_file_env = true;
+    }
     v = member(&l, server, "server", "trust_proxy", JSON_TRUE, "true or false");
     if (err->code != 0) {
         rc = err->code;
@@ -608,6 +622,7 @@ config_free(struct config *cfg)
     free(cfg->list_id);
     free(cfg->smtp_tls);
     free(cfg->helo);
+    free(cfg->smtp_ca_file);
     free(cfg->listen);
     free(cfg->processed_folder);
     free(cfg);

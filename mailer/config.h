@@ -55,6 +55,10 @@ struct config {
     size_t ndomain_rates;
     unsigned smtp_timeout; /* seconds to wait for the reply to "." */
     char *helo;            /* EHLO name; "" = libcurl's default */
+    char *smtp_ca_file;    /* PEM CAs that sign the relays' certificates,
+                              resolved; "" = the system's.  Set by
+                              smtp.ca_file or TOCSIN_SMTP_CAFILE */
+    bool smtp_ca_file_env; /* it came from TOCSIN_SMTP_CAFILE */
 
     unsigned retry_hours;
     unsigned batch_size;

@@ -46,8 +46,11 @@ struct smtp_opts {
     const char *helo;         /* EHLO name; NULL or "" = libcurl's */
     const char *user;         /* AUTH, from secrets; NULL = none */
     const char *password;
-    unsigned max_tries; /* transactions per message on 421 or a dropped
-                           connection before SEND_TEMPFAIL; 0 = 3 */
+    const char *ca_file; /* PEM CAs to check the relays' certificates
+                            against instead of the system's; NULL or "" =
+                            the system's.  Checked by the caller */
+    unsigned max_tries;  /* transactions per message on 421 or a dropped
+                            connection before SEND_TEMPFAIL; 0 = 3 */
 };
 
 /* Parse "required" etc.  MERR_CONFIG for anything else. */

@@ -5,10 +5,13 @@
  */
 #include "transport.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "buf.h"
 #include "log.h"
 #include "outbox.h"
 #include "smtp.h"
@@ -51,6 +54,43 @@ transport_status_str(enum send_status s)
     return "unknown";
 }
 
+/*
+ * The relays' CA file, checked before anything is sent: a wrong path
+ * would otherwise defer every message, one failed connection after
+ * another, with curl's "error setting certificate file".
+ */
+static int
+check_ca_file(const struct config *cfg, struct merr *err)
+{
+    const char *what =
+        cfg->smtp_ca_file_env ? "TOCSIN_SMTP_CAFILE" : "smtp.ca_file";
+    const char *path = cfg->smtp_ca_file;
+    struct merr rerr = {0};
+    struct stat st;
+    struct buf b;
+    int rc;
+
+    if (stat(path, &st) != 0) {
+        return merr_set(err, MERR_CONFIG, "%s: %s: %s", what, path,
+                        strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return merr_set(err, MERR_CONFIG, "%s: %s: not a file", what, path);
+    }
+    buf_init(&b, TOCSIN_MAX_CA_FILE);
+    rc = util_read_file(path, TOCSIN_MAX_CA_FILE, &b, &rerr);
+    if (rc != 0) {
+        rc = merr_set(err, MERR_CONFIG, "%s: %s", what, rerr.msg);
+    } else if (strstr(buf_str(&b), "-----BEGIN CERTIFICATE-----") == NULL) {
+        rc = merr_set(err, MERR_CONFIG,
+                      "%s: %s: no PEM certificate in it (a DER file? "
+                      "openssl x509 -inform der converts it)",
+                      what, path);
+    }
+    buf_release(&b);
+    return rc;
+}
+
 static int
 open_smtp(struct transport *t, const struct config *cfg,
           const struct secrets *sec, const struct transport_opts *opts,
@@ -86,6 +126,10 @@ open_smtp(struct transport *t, const struct config *cfg,
         if (rc == 0 && so.tls == SMTP_TLS_REQUIRED) {
             so.tls = SMTP_TLS_AUTO;
         }
+    }
+    if (rc == 0 && cfg->smtp_ca_file[0] != '\0') {
+        rc = check_ca_file(cfg, err);
+        so.ca_file = cfg->smtp_ca_file;
     }
     if (rc != 0) {
         goto out;

@@ -75,7 +75,9 @@ struct transport;
  * Open the transport the configuration asks for: the SMTP pool when
  * opts->smtp_url or smtp.relays is set, else the Maildir outbox (created
  * when missing).  sec may be NULL (no AUTH).  *out: caller frees with
- * transport_free().  MERR_CONFIG (bad URL, bad --tls), MERR_IO (outbox).
+ * transport_free().  MERR_CONFIG (bad URL, bad --tls, a CA file
+ * (smtp.ca_file, TOCSIN_SMTP_CAFILE) missing, unreadable or without a
+ * PEM certificate), MERR_IO (outbox).
  */
 int transport_open(const struct config *cfg, const struct secrets *sec,
                    const struct transport_opts *opts, struct transport **out,

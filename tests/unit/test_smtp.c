@@ -1,10 +1,11 @@
 /*
  * test_smtp: the libcurl side of the SMTP pool.  Relay URLs and TLS
  * levels, how curl's results are read, the options every connection gets
- * (through a --wrap of curl_easy_setopt), and the pool against a real
- * Postfix smtp-sink on 127.0.0.1: a thousand messages each delivered
- * exactly once, then faults (4xx, 5xx, 421, dropped sessions, no reply
- * after the final dot, a slow server, a refused connection).
+ * (through a --wrap of curl_easy_setopt: AUTH, a private CA, certificate
+ * checks), and the pool against a real Postfix smtp-sink on 127.0.0.1: a
+ * thousand messages each delivered exactly once, then faults (4xx, 5xx,
+ * 421, dropped sessions, no reply after the final dot, a slow server, a
+ * refused connection).
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -29,6 +30,8 @@ static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
 static long seen_long[400];         /* last value per long option */
 static char seen_user[64];          /* CURLOPT_USERNAME */
 static unsigned long seen_password; /* times CURLOPT_PASSWORD was set */
+static char seen_cainfo[256];       /* CURLOPT_CAINFO */
+static unsigned long seen_ncainfo;  /* times CURLOPT_CAINFO was set */
 
 CURLcode
 __wrap_curl_easy_setopt(CURL *h, CURLoption opt, ...)
@@ -54,6 +57,9 @@ __wrap_curl_easy_setopt(CURL *h, CURLoption opt, ...)
             snprintf(seen_user, sizeof(seen_user), "%s", (const char *)v);
         } else if (opt == CURLOPT_PASSWORD) {
             seen_password++;
+        } else if (opt == CURLOPT_CAINFO) {
+            snprintf(seen_cainfo, sizeof(seen_cainfo), "%s", (const char *)v);
+            seen_ncainfo++;
         }
         pthread_mutex_unlock(&seen_mu);
         rc = __real_curl_easy_setopt(h, opt, v);
@@ -84,6 +90,8 @@ seen_reset(void)
     memset(seen_long, 0xff, sizeof(seen_long));
     seen_user[0] = '\0';
     seen_password = 0;
+    seen_cainfo[0] = '\0';
+    seen_ncainfo = 0;
     pthread_mutex_unlock(&seen_mu);
 }
 
@@ -659,6 +667,47 @@ test_smtp_auth_options(void **state)
     sink_stop(&s);
 }
 
+/*
+ * A private CA reaches every connection as CURLOPT_CAINFO; without one
+ * curl keeps the system's.  Certificates are checked either way.  The
+ * options are set when the pool starts: nothing needs to listen.
+ */
+static void
+test_smtp_ca_file_option(void **state)
+{
+    struct smtp_pool *p = NULL;
+    struct smtp_relay_conf rel = {"smtp://127.0.0.1:1", 1, 0};
+    struct smtp_opts o;
+    struct merr err;
+
+    (void)state;
+    seen_reset();
+    memset(&o, 0, sizeof(o));
+    o.relays = &rel;
+    o.nrelays = 1;
+    o.connections = 3;
+    o.tls = SMTP_TLS_REQUIRED;
+    o.ca_file = "/etc/tocsin/relay-ca.pem";
+    assert_int_equal(smtp_pool_new(&o, &p, &err), 0);
+    smtp_pool_free(p);
+    assert_string_equal(seen_cainfo, "/etc/tocsin/relay-ca.pem");
+    assert_int_equal(seen_ncainfo, 3);
+    assert_int_equal(seen(CURLOPT_SSL_VERIFYPEER), 1);
+    assert_int_equal(seen(CURLOPT_SSL_VERIFYHOST), 2);
+
+    /* NULL and "" both mean the system's CAs: CAINFO is left alone */
+    seen_reset();
+    o.ca_file = NULL;
+    assert_int_equal(smtp_pool_new(&o, &p, &err), 0);
+    smtp_pool_free(p);
+    o.ca_file = "";
+    assert_int_equal(smtp_pool_new(&o, &p, &err), 0);
+    smtp_pool_free(p);
+    assert_int_equal(seen_ncainfo, 0);
+    assert_int_equal(seen(CURLOPT_SSL_VERIFYPEER), 1);
+    assert_int_equal(seen(CURLOPT_SSL_VERIFYHOST), 2);
+}
+
 static int
 need_sink(void **state)
 {
@@ -703,6 +752,7 @@ main(void)
         cmocka_unit_test(test_smtp_refused),
         cmocka_unit_test_setup_teardown(test_smtp_auth_options, need_sink,
                                         sink_stop_all),
+        cmocka_unit_test(test_smtp_ca_file_option),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
