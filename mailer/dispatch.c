@@ -429,8 +429,12 @@ dispatch_done(struct dispatch *d, struct dispatch_job *j,
         }
         break;
     case DISPATCH_NO_CONNECT:
+        /* The relay refused the session (AUTH 535, TLS), not this
+         * message: no code in the outcome, or the queue would read a
+         * 535 as a permanent failure of the delivery.  The reply stays
+         * in the text. */
         relay_failed(r, text, now);
-        retry(d, j, code, text);
+        retry(d, j, 0, text);
         break;
     case DISPATCH_DROPPED:
         slow(&r->bucket, "relay", r->name, code, now);

@@ -251,6 +251,36 @@ test_dispatch_all_failing(void **state)
     dispatch_free(d);
 }
 
+/* A relay that refuses the login (535) fails the session, not the
+ * message: deferred, with no code the queue would take as permanent. */
+static void
+test_dispatch_auth_refused(void **state)
+{
+    struct dispatch_relay_conf r = {"a", 1, 0};
+    struct dispatch *d = make(&r, 1, 0, 10);
+    struct dispatch_result res = {DISPATCH_NO_CONNECT, 535, false,
+                                  "535 5.7.8 Error: authentication failed"};
+    struct transport_outcome o;
+    struct dispatch_job *j;
+    double t = 0;
+
+    (void)state;
+    submit(d, 1, "x@example.net");
+    while (dispatch_collect(d, &o, 1, 0) == 0) {
+        j = next(d, t);
+        if (j != NULL) {
+            dispatch_done(d, j, &res, t);
+        }
+        t += 0.25;
+        assert_true(t < 30);
+    }
+    assert_int_equal(o.status, SEND_TEMPFAIL);
+    assert_int_equal(o.code, 0);
+    assert_string_equal(o.enhanced, "");
+    assert_non_null(strstr(o.reply, "535 5.7.8"));
+    dispatch_free(d);
+}
+
 static void
 test_dispatch_no_connect_failover(void **state)
 {
@@ -459,6 +489,7 @@ main(void)
         cmocka_unit_test(test_dispatch_421_retry),
         cmocka_unit_test(test_dispatch_421_gives_up),
         cmocka_unit_test(test_dispatch_all_failing),
+        cmocka_unit_test(test_dispatch_auth_refused),
         cmocka_unit_test(test_dispatch_no_connect_failover),
         cmocka_unit_test(test_dispatch_outcomes),
         cmocka_unit_test(test_dispatch_recovery),
