@@ -8,8 +8,18 @@
 #   rig_start [USER...]  # or: skips (77) when not root or not installed;
 #                        # USERs get a mailbox (USER@rig.test delivered)
 #
+# With RIG_SUBMIT=1 set before rig_start, Postfix also listens on a
+# submission port that relays only for clients that logged in, and takes
+# a login only after STARTTLS (SASL through Dovecot's auth service).
+#
 # Then:
 #   RIG_SMTP_PORT        Postfix smtpd (plain SMTP, 127.0.0.1)
+#   RIG_SUBMIT_PORT      (RIG_SUBMIT=1) Postfix smtpd, syslog name
+#                        postfix/submit: STARTTLS with a certificate for
+#                        127.0.0.1 and localhost signed by RIG_CA, AUTH
+#                        PLAIN/LOGIN after STARTTLS only, mail accepted
+#                        only after AUTH; TLS and SASL logged
+#   RIG_SMTP_USER RIG_SMTP_PASS  (RIG_SUBMIT=1) the login it takes
 #   RIG_IMAP_PORT        Dovecot IMAP (STARTTLS), RIG_IMAPS_PORT (TLS)
 #   RIG_POP3_PORT        Dovecot POP3 (STLS), RIG_POP3S_PORT (TLS)
 #   RIG_CA               the test CA (PEM) that signed Dovecot's certificate
@@ -36,6 +46,9 @@ RIG_SOFT_DOMAIN=soft.rig.test
 RIG_BOUNCE_DOMAIN=bounce.rig.test
 RIG_USER=bounces
 RIG_PASS=secret
+# a password that appears nowhere else, so a test can look for leaks
+RIG_SMTP_USER=mailer
+RIG_SMTP_PASS=Vx7-relay-pw-q2Lm9
 # one virtual uid/gid shared by Postfix's virtual delivery and Dovecot
 RIG_VUID=5000
 
@@ -139,6 +152,27 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+    if [ -n "${RIG_SUBMIT:-}" ]; then
+        # Non-chrooted, so the SASL socket is an absolute path into
+        # Dovecot's base_dir.  No permit_mynetworks here: 127.0.0.1 is in
+        # mynetworks, and this port must relay for a login only.
+        cat >>"$pc/etc/master.cf" <<EOF
+127.0.0.1:$RIG_SUBMIT_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/submit
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_cert_file=$RIG_DIR/tls/server.pem
+  -o smtpd_tls_key_file=$RIG_DIR/tls/server.key
+  -o smtpd_tls_loglevel=1
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=$RIG_DIR/dovecot/run/auth-postfix
+  -o smtpd_client_restrictions=
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+EOF
+    fi
     printf '%s@%s %s/\n' "$RIG_USER" "$RIG_BOUNCE_DOMAIN" "$RIG_USER" \
         >"$pc/etc/vmailbox"
     # retry: is a soft failure (error: always bounces as 5.0.0)
@@ -157,6 +191,9 @@ rig_dovecot_conf() {
     dc=$RIG_DIR/dovecot
     mkdir -p "$dc/run" "$dc/state"
     printf '%s:{PLAIN}%s\n' "$RIG_USER" "$RIG_PASS" >"$dc/users"
+    if [ -n "${RIG_SUBMIT:-}" ]; then
+        printf '%s:{PLAIN}%s\n' "$RIG_SMTP_USER" "$RIG_SMTP_PASS" >>"$dc/users"
+    fi
     chmod 644 "$dc/users"
     cat >"$dc/dovecot.conf" <<EOF
 base_dir = $dc/run
@@ -208,6 +245,18 @@ service pop3-login {
   }
 }
 EOF
+    if [ -n "${RIG_SUBMIT:-}" ]; then
+        # Postfix's smtpd (user postfix) asks here whether a login is good
+        cat >>"$dc/dovecot.conf" <<EOF
+service auth {
+  unix_listener auth-postfix {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+EOF
+    fi
 }
 
 rig_start() {
@@ -223,6 +272,9 @@ rig_start() {
     RIG_IMAPS_PORT=$(free_port)
     RIG_POP3_PORT=$(free_port)
     RIG_POP3S_PORT=$(free_port)
+    if [ -n "${RIG_SUBMIT:-}" ]; then
+        RIG_SUBMIT_PORT=$(free_port)
+    fi
     rig_certs
     rig_postfix_conf
     rig_dovecot_conf
@@ -241,8 +293,23 @@ rig_start() {
     wait_port "$RIG_SMTP_PORT"
     wait_port "$RIG_IMAPS_PORT"
     wait_port "$RIG_POP3S_PORT"
+    if [ -n "${RIG_SUBMIT:-}" ]; then
+        wait_port "$RIG_SUBMIT_PORT"
+        rig_wait_file "$RIG_DIR/dovecot/run/auth-postfix"
+    fi
     note "rig: smtp $RIG_SMTP_PORT imap $RIG_IMAP_PORT imaps $RIG_IMAPS_PORT" \
-        "pop3 $RIG_POP3_PORT pop3s $RIG_POP3S_PORT"
+        "pop3 $RIG_POP3_PORT pop3s $RIG_POP3S_PORT" \
+        "${RIG_SUBMIT_PORT:+submit $RIG_SUBMIT_PORT}"
+}
+
+# Wait until a socket (or any file) exists.
+rig_wait_file() {
+    i=0
+    while [ ! -e "$1" ]; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || fail "$1 did not appear"
+        sleep 0.1
+    done
 }
 
 # The PID a daemon wrote, or nothing.
