@@ -170,7 +170,9 @@ static const struct cmd_def commands[] = {
      "  --json              print the summary as one JSON object\n"
      "\n"
      "Credentials come from TOCSIN_SMTP_USER / TOCSIN_SMTP_PASSWORD or\n"
-     "secrets.json, never from the command line.\n"
+     "secrets.json, never from the command line.  The relay's certificate\n"
+     "is checked against the system's CAs, or the PEM file named by\n"
+     "smtp.ca_file or TOCSIN_SMTP_CAFILE (a private CA).\n"
      "\n"
      "example: tocsin send cases/example.json --smtp smtp://relay:587\n"},
     {"serve", cmd_serve, NEED_DB | NEED_SECRETS,
