@@ -127,6 +127,18 @@ open_smtp(struct transport *t, const struct config *cfg,
             so.tls = SMTP_TLS_AUTO;
         }
     }
+    /* a password is never sent in the clear: and a relay that offers
+     * AUTH only after STARTTLS would be sent to without logging in,
+     * refusing (and failing) every recipient */
+    if (rc == 0 && so.tls == SMTP_TLS_NONE && sec != NULL &&
+        ((sec->smtp_user != NULL && sec->smtp_user[0] != '\0') ||
+         (sec->smtp_password != NULL && sec->smtp_password[0] != '\0'))) {
+        rc = merr_set(err, MERR_CONFIG,
+                      "SMTP credentials are set (TOCSIN_SMTP_USER or "
+                      "secrets.json) and tls is \"none\": tocsin does not "
+                      "send them unencrypted; use --tls required or "
+                      "opportunistic, or unset them");
+    }
     if (rc == 0 && cfg->smtp_ca_file[0] != '\0') {
         rc = check_ca_file(cfg, err);
         so.ca_file = cfg->smtp_ca_file;

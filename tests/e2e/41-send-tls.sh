@@ -10,8 +10,9 @@
 #      over TLS, after AUTH; smtp.ca_file relative to tocsin.json works too
 #   b. no CA file: the certificate is not trusted, nothing reaches
 #      Postfix, the deliveries are deferred, the error says why
-#   d. --tls none: no AUTH offered in clear, the relay refuses the
-#      recipients, nothing delivered, nothing marked sent
+#   d. --tls none with credentials: refused before any connection (a
+#      password is never sent in clear); without credentials: no AUTH,
+#      the relay refuses the recipients, nothing delivered or marked sent
 #   c. a wrong password: 535, nothing delivered, deferred (not failed)
 #   and the password never shows in tocsin's output or in ps.
 set -eu
@@ -156,13 +157,28 @@ assert_grep 'connect from' "$E2E_TMP/log"
 assert_no_grep 'sasl_method=|client=localhost' "$E2E_TMP/log"
 assert_eq "$(delivered)" $N "messages delivered (only step a's)"
 
-note "d. --tls none: AUTH is not offered in clear, the relay refuses"
+note "d. --tls none with credentials: refused, nothing sent in clear"
 ws=$(fresh)
 cd "$ws"
 m=$(mark)
 set +e
 TOCSIN_SMTP_CAFILE=$RIG_CA "$TOCSIN" send appeal.json --smtp "$url" \
     --tls none >"$E2E_TMP/out" 2>"$E2E_TMP/err"
+rc=$?
+set -e
+no_secret d
+assert_eq "$rc" 78 "exit status of --tls none with credentials"
+assert_grep 'does not send them unencrypted' "$E2E_TMP/err"
+assert_eq "$(count "$ws" sent)" 0 "deliveries sent"
+since "$m"
+assert_no_grep 'connect from' "$E2E_TMP/log"
+
+note "d. --tls none without credentials: no AUTH, the relay refuses"
+m=$(mark)
+set +e
+env -u TOCSIN_SMTP_USER -u TOCSIN_SMTP_PASSWORD TOCSIN_SMTP_CAFILE=$RIG_CA \
+    "$TOCSIN" send appeal.json --smtp "$url" --tls none \
+    >"$E2E_TMP/out" 2>"$E2E_TMP/err"
 set -e
 no_secret d
 assert_grep '5.7.1 .*Access denied' "$E2E_TMP/err"
