@@ -54,6 +54,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/test/%)
 WRAP_test_util =
 WRAP_test_smtp = curl_easy_setopt
 WRAP_test_queue = util_now
+WRAP_test_store_bounce = util_now
 # Test helpers shared by several unit tests.
 UNIT_HELPERS := tests/unit/unit.c tests/unit/sink.c
 UNIT_HDRS := tests/unit/unit.h tests/unit/sink.h

@@ -95,6 +95,59 @@ bounce_match_recipient(struct store *st, const struct dsn_report *rep,
     }
 }
 
+/* t moved into [lo, hi] if it is within the slack below lo (lo_slack)
+ * or above hi (BOUNCE_DATE_SLACK); 0 if it is further out. */
+static int64_t
+believe(int64_t t, int64_t lo, int64_t lo_slack, int64_t hi)
+{
+    if (t <= 0 || t < lo - lo_slack || t > hi + BOUNCE_DATE_SLACK) {
+        return 0;
+    }
+    return t < lo ? lo : t > hi ? hi : t;
+}
+
+int64_t
+bounce_pick_date(const struct dsn_report *rep, const struct dsn_recipient *rcpt,
+                 int64_t not_before, int64_t now)
+{
+    /* RFC 3464: the last attempt is when this recipient failed, the
+     * arrival when the reporting MTA got the message; the Date header
+     * when the report was written (non-DSN bounces have only that). */
+    const int64_t cand[] = {rcpt != NULL ? rcpt->last_attempt : 0,
+                            rep->arrival_date, rep->date};
+    int64_t lo = not_before > 0 ? not_before : BOUNCE_DATE_MIN;
+    /* a sent time is our clock and the date the remote's: allow skew (an
+     * Arrival-Date can precede the moment we recorded the delivery sent) */
+    int64_t lo_slack = not_before > 0 ? BOUNCE_DATE_SLACK : 0;
+
+    if (lo > now) {
+        return now; /* our own clock went back: nothing to judge by */
+    }
+    for (size_t k = 0; k < TOCSIN_ARRAY_LEN(cand); k++) {
+        int64_t t = believe(cand[k], lo, lo_slack, now);
+
+        if (t > 0) {
+            return t;
+        }
+    }
+    return now;
+}
+
+int64_t
+bounce_date(struct store *st, const struct dsn_report *rep,
+            const struct dsn_recipient *rcpt, int64_t appeal_seq,
+            int64_t subscriber_id, int64_t now)
+{
+    struct merr err = {0};
+    int64_t sent = 0;
+
+    if (appeal_seq > 0 && subscriber_id > 0 &&
+        store_bounce_sent_at(st, appeal_seq, subscriber_id, &sent, &err) != 0) {
+        sent = 0;
+    }
+    return bounce_pick_date(rep, rcpt, sent, now);
+}
+
 void
 bounce_identity(const struct dsn_report *rep, const char *p, size_t n,
                 char out[BOUNCE_IDENTITY_MAX])

@@ -45,6 +45,34 @@ void bounce_match_recipient(struct store *st, const struct dsn_report *rep,
                             const struct bounce_match *m, const char *address,
                             int64_t *appeal_seq, int64_t *subscriber_id);
 
+/* How far a bounce's date may stray before it is not believed: a day
+ * covers a reporting MTA's wrong time zone and clock skew. */
+#define BOUNCE_DATE_SLACK 86400
+
+/* 2000-01-01T00:00:00Z: no bounce of ours is older. */
+#define BOUNCE_DATE_MIN 946684800
+
+/*
+ * When the bounce of one recipient (may be NULL) happened, from the
+ * report alone: the first believable of its Last-Attempt-Date, the
+ * report's Arrival-Date and its Date header; now when none is.  A date is
+ * believable from not_before (when the delivery was sent; 0: unknown,
+ * BOUNCE_DATE_MIN) to now, each but BOUNCE_DATE_MIN widened by
+ * BOUNCE_DATE_SLACK; a date within the slack is moved to the bound.
+ */
+int64_t bounce_pick_date(const struct dsn_report *rep,
+                         const struct dsn_recipient *rcpt, int64_t not_before,
+                         int64_t now);
+
+/*
+ * bounce_pick_date() with not_before from the store: the sent time of
+ * the delivery (appeal_seq, subscriber_id) when it has one.  Lookup
+ * failures count as no sent time.
+ */
+int64_t bounce_date(struct store *st, const struct dsn_report *rep,
+                    const struct dsn_recipient *rcpt, int64_t appeal_seq,
+                    int64_t subscriber_id, int64_t now);
+
 /* Room for an identity: a Message-ID, or "sha256:" and 64 hex digits. */
 #define BOUNCE_IDENTITY_MAX (DSN_ID_MAX + 16)
 

@@ -98,6 +98,7 @@ print_line(struct bounce_run *r, const char *source, const char *kind,
     json_t *o = json_object();
     json_t *d = json_null();
     char *s = NULL;
+    char date[32];
 
     if (b->appeal_seq > 0 && b->subscriber_id > 0) {
         json_decref(d);
@@ -115,6 +116,8 @@ print_line(struct bounce_run *r, const char *source, const char *kind,
     json_object_set_new(o, "status", jstr(rcpt != NULL ? rcpt->status : ""));
     json_object_set_new(o, "reason", jstr(rcpt != NULL ? rcpt->reason : ""));
     json_object_set_new(o, "delivery", d);
+    util_format_rfc3339(b->received_at, date, sizeof(date));
+    json_object_set_new(o, "date", json_string(date));
     s = json_dumps(o, JSON_COMPACT);
     if (s != NULL) {
         puts(s);
@@ -164,7 +167,10 @@ record_message(struct bounce_run *r, size_t i, const struct buf *msg,
         b.status = rcpt != NULL ? rcpt->status : "";
         b.reason = rcpt != NULL ? rcpt->reason : "";
         b.source = ident;
-        b.received_at = now;
+        /* when it happened, as the report says, not when we read it: a
+         * backlog read in one run keeps its days (soft-bounce score) */
+        b.received_at = bounce_date(ctx->store, rep, rcpt, b.appeal_seq,
+                                    b.subscriber_id, now);
         r->n.recipients++;
         r->n.kinds[kind]++;
         if (b.appeal_seq > 0) {

@@ -366,12 +366,18 @@ read_status_group(struct dsn_report *r, const struct mime_fields *g)
     const char *diag = mime_fields_get(g, "Diagnostic-Code");
     struct dsn_recipient *rc;
     const char *why;
+    int64_t when = 0;
 
     if (final == NULL && orig == NULL) {
         final = mime_fields_get(g, "X-Actual-Recipient");
     }
     if (final == NULL && orig == NULL && status == NULL) {
-        return; /* the per-message group */
+        /* the per-message group */
+        if (r->arrival_date == 0 &&
+            mime_parse_date(mime_fields_get(g, "Arrival-Date"), &when) == 0) {
+            r->arrival_date = when;
+        }
+        return;
     }
     rc = dsn_add_rcpt(r);
     if (rc == NULL) {
@@ -411,6 +417,9 @@ read_status_group(struct dsn_report *r, const struct mime_fields *g)
                 : "2.0.0";
 
         (void)util_strlcpy(rc->status, derived, sizeof(rc->status));
+    }
+    if (mime_parse_date(mime_fields_get(g, "Last-Attempt-Date"), &when) == 0) {
+        rc->last_attempt = when;
     }
     why = diag != NULL && diag[0] != '\0' ? diag : status;
     if (why != NULL) {
@@ -546,6 +555,7 @@ analyse(struct dsn_report *r, const struct mime_msg *m, const char *raw,
     const char *v;
     char *subject = NULL;
     bool ses = false;
+    int64_t when = 0;
 
     buf_init(&text, DSN_MAX_TEXT);
     buf_init(&html, DSN_MAX_TEXT);
@@ -558,6 +568,9 @@ analyse(struct dsn_report *r, const struct mime_msg *m, const char *raw,
         set_msgid(r->own_message_id, sizeof(r->own_message_id), v);
     }
     find_own_token(r, m);
+    if (mime_parse_date(mime_fields_get(&m->headers, "Date"), &when) == 0) {
+        r->date = when;
+    }
 
     for (size_t i = 0; i < m->nparts; i++) {
         const struct mime_part *pt = &m->parts[i];

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "mime_parse.h"
@@ -43,6 +44,9 @@ struct dsn_recipient {
     /* Short reason (Diagnostic-Code, else the bounce's text), one line,
      * sanitised (util_sanitize): safe to log and store. */
     char reason[DSN_REASON_MAX];
+    /* Last-Attempt-Date (RFC 3464 2.3.7) as Unix time, 0 when absent or
+     * not a date.  Not checked against any clock: see bounce_date(). */
+    int64_t last_attempt;
 };
 
 struct dsn_report {
@@ -74,6 +78,11 @@ struct dsn_report {
     char own_message_id[DSN_ID_MAX]; /* its Message-ID, or "" */
     char subject[DSN_REASON_MAX];    /* decoded, sanitised */
     char feedback_type[32];          /* ARF Feedback-Type ("abuse"), or "" */
+    /* When, as Unix time, 0 when absent or not a date (unchecked): the
+     * delivery-status Arrival-Date (RFC 3464 2.2.5) and the report's own
+     * Date header (RFC 5322 3.6.1). */
+    int64_t arrival_date;
+    int64_t date;
     bool cut; /* a cap was reached: some parts or recipients left out */
 };
 

@@ -181,6 +181,47 @@ mime_parse_fields(const char *p, size_t n, struct mime_fields *out,
     }
 }
 
+int
+mime_parse_date(const char *value, int64_t *out)
+{
+    struct mailimf_date_time *dt = NULL;
+    size_t idx = 0;
+    int year;
+    int zone;
+    int rc = MERR_INVALID;
+
+    if (value == NULL) {
+        return MERR_INVALID;
+    }
+    /* libetpan allocates the result; mailimf_date_time_free() frees it.
+     * Text after the date (a "(UTC)" comment) is left unread. */
+    if (mailimf_date_time_parse(value, strlen(value), &idx, &dt) !=
+            MAILIMF_NO_ERROR ||
+        dt == NULL) {
+        goto out;
+    }
+    /* RFC 5322 4.3: two-digit years are 19xx from 50, else 20xx; three
+     * digits add 1900 */
+    year = dt->dt_year;
+    if (year >= 0 && year < 50) {
+        year += 2000;
+    } else if (year >= 50 && year < 1000) {
+        year += 1900;
+    }
+    /* the zone as written: +0130 is 130 */
+    zone = dt->dt_zone;
+    if (zone % 100 <= -60 || zone % 100 >= 60) {
+        goto out;
+    }
+    rc = util_make_time(year, dt->dt_month, dt->dt_day, dt->dt_hour, dt->dt_min,
+                        dt->dt_sec, zone / 100 * 60 + zone % 100, out);
+out:
+    if (dt != NULL) {
+        mailimf_date_time_free(dt);
+    }
+    return rc;
+}
+
 char *
 mime_parse_decode_words(const char *value)
 {

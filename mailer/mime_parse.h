@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -112,6 +113,14 @@ void mime_fields_release(struct mime_fields *f);
 const char *mime_fields_get(const struct mime_fields *f, const char *name);
 const char *mime_fields_next(const struct mime_fields *f, const char *name,
                              size_t *from);
+
+/*
+ * The Unix time of an RFC 5322 date-time header value ("Thu, 26 Nov 2026
+ * 10:00:02 +0000 (UTC)"; obsolete forms as libetpan reads them, two-digit
+ * years per RFC 5322 4.3).  MERR_INVALID when it is not one or names an
+ * impossible day or time.
+ */
+int mime_parse_date(const char *value, int64_t *out);
 
 /*
  * Decode RFC 2047 encoded words of a header value into UTF-8.  Caller

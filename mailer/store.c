@@ -155,6 +155,10 @@ static const char *const migrations[] = {
     /* 5: when a delivery was first tried, for the retry_hours limit
      * (issue 4) */
     "ALTER TABLE deliveries ADD COLUMN first_try INTEGER;",
+
+    /* 6: a subscriber's bounces by date: the soft-bounce score counts
+     * days from the bounces table (dated when they happened) */
+    "CREATE INDEX bounces_subscriber ON bounces(subscriber_id, received_at);",
 };
 
 int

@@ -53,7 +53,8 @@ already_recorded(struct store *st, const struct store_bounce *b, bool *found,
 }
 
 static int
-insert_bounce(struct store *st, const struct store_bounce *b, struct merr *err)
+insert_bounce(struct store *st, const struct store_bounce *b, int64_t *id,
+              struct merr *err)
 {
     static const char sql[] =
         "INSERT INTO bounces (appeal_seq, subscriber_id, recipient, kind,"
@@ -77,14 +78,18 @@ insert_bounce(struct store *st, const struct store_bounce *b, struct merr *err)
     store_bind_text(s, 6, b->reason != NULL ? b->reason : "");
     store_bind_text(s, 7, b->source);
     sqlite3_bind_int64(s, 8, b->received_at);
-    return step_done(st, s, "record bounce", err);
+    rc = step_done(st, s, "record bounce", err);
+    if (rc == 0) {
+        *id = sqlite3_last_insert_rowid(st->db);
+    }
+    return rc;
 }
 
 /* DESIGN.md: sent -> bounced.  An uncertain delivery was handed over after
  * all, since it came back. */
 static int
-mark_delivery(struct store *st, const struct store_bounce *b, bool *changed,
-              struct merr *err)
+mark_delivery(struct store *st, const struct store_bounce *b, int64_t now,
+              bool *changed, struct merr *err)
 {
     static const char sql[] =
         "UPDATE deliveries SET state = 'bounced', reply = ?, updated = ?"
@@ -107,7 +112,7 @@ mark_delivery(struct store *st, const struct store_bounce *b, bool *changed,
                    b->status != NULL ? b->status : "",
                    b->reason != NULL ? b->reason : "");
     store_bind_text(s, 1, reply);
-    sqlite3_bind_int64(s, 2, b->received_at);
+    sqlite3_bind_int64(s, 2, now);
     sqlite3_bind_int64(s, 3, b->appeal_seq);
     sqlite3_bind_int64(s, 4, b->subscriber_id);
     rc = step_done(st, s, "mark delivery bounced", err);
@@ -190,37 +195,67 @@ out:
     return rc;
 }
 
-/* One increment per UTC day at most; *score gets the score afterwards. */
+/*
+ * One increment per UTC day the soft bounces happened, at most, for the
+ * soft bounce just inserted (row id, dated at; now for "updated"): it counts
+ * when it is the subscriber's only soft bounce that day.  The bounces table
+ * says which days counted, so a backlog read in any order counts each day once
+ * (last_soft_bounce_day is kept as the latest such day, for people).
+ * *score gets the score afterwards.
+ */
 static int
-count_soft(struct store *st, int64_t sub, int64_t now, bool *counted,
-           int64_t *score, struct merr *err)
+count_soft(struct store *st, int64_t sub, int64_t id, int64_t at, int64_t now,
+           bool *counted, int64_t *score, struct merr *err)
 {
+    static const char sql_day[] =
+        "SELECT 1 FROM bounces WHERE subscriber_id = ? AND received_at >= ?"
+        " AND received_at < ? AND kind = 'soft' AND id <> ? LIMIT 1";
     static const char sql_inc[] =
         "UPDATE subscribers SET soft_bounces = soft_bounces + 1,"
-        " last_soft_bounce_day = ?, updated = ?"
-        " WHERE id = ? AND (last_soft_bounce_day IS NULL"
-        " OR last_soft_bounce_day < ?)";
+        " last_soft_bounce_day = max(coalesce(last_soft_bounce_day, ?1), ?1),"
+        " updated = ?2 WHERE id = ?3";
     static const char sql_get[] =
         "SELECT soft_bounces FROM subscribers WHERE id = ?";
-    int64_t day = now / 86400;
+    int64_t day = at / 86400;
     sqlite3_stmt *s = NULL;
+    bool other = false;
     int rc;
 
     *counted = false;
     *score = 0;
-    rc = store_stmt(st, sql_inc, &s, err);
+    rc = store_stmt(st, sql_day, &s, err);
     if (rc != 0) {
         return rc;
     }
-    sqlite3_bind_int64(s, 1, day);
-    sqlite3_bind_int64(s, 2, now);
-    sqlite3_bind_int64(s, 3, sub);
-    sqlite3_bind_int64(s, 4, day);
-    rc = step_done(st, s, "count soft bounce", err);
+    sqlite3_bind_int64(s, 1, sub);
+    sqlite3_bind_int64(s, 2, day * 86400);
+    sqlite3_bind_int64(s, 3, (day + 1) * 86400);
+    sqlite3_bind_int64(s, 4, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        other = rc == SQLITE_ROW;
+        rc = 0;
+    } else {
+        rc = store_fail(st, err, "look up soft bounces of the day");
+    }
+    sqlite3_reset(s);
     if (rc != 0) {
         return rc;
     }
-    *counted = sqlite3_changes(st->db) > 0;
+    if (!other) {
+        rc = store_stmt(st, sql_inc, &s, err);
+        if (rc != 0) {
+            return rc;
+        }
+        sqlite3_bind_int64(s, 1, day);
+        sqlite3_bind_int64(s, 2, now);
+        sqlite3_bind_int64(s, 3, sub);
+        rc = step_done(st, s, "count soft bounce", err);
+        if (rc != 0) {
+            return rc;
+        }
+        *counted = sqlite3_changes(st->db) > 0;
+    }
     rc = store_stmt(st, sql_get, &s, err);
     if (rc != 0) {
         return rc;
@@ -246,6 +281,10 @@ store_bounce_record(struct store *st, const struct token_keys *keys,
 {
     char detail[256];
     bool found = false;
+    int64_t id = 0;
+    /* when tocsin acted, for the bookkeeping columns (received_at is when
+     * the bounce happened) */
+    int64_t now = util_now();
     int rc;
 
     memset(eff, 0, sizeof(*eff));
@@ -253,7 +292,7 @@ store_bounce_record(struct store *st, const struct token_keys *keys,
     if (rc != 0 || found) {
         return rc;
     }
-    rc = insert_bounce(st, b, err);
+    rc = insert_bounce(st, b, &id, err);
     if (rc != 0) {
         return rc;
     }
@@ -267,21 +306,21 @@ store_bounce_record(struct store *st, const struct token_keys *keys,
                    b->status != NULL && b->status[0] != '\0' ? " " : "",
                    b->reason != NULL ? b->reason : "");
     if (strcmp(b->kind, "hard") == 0) {
-        rc = mark_delivery(st, b, &eff->bounced, err);
+        rc = mark_delivery(st, b, now, &eff->bounced, err);
         if (rc == 0) {
             rc = suppress(st, keys, b->subscriber_id, "bounced", "bounce",
-                          detail, b->received_at, &eff->suppressed, err);
+                          detail, now, &eff->suppressed, err);
         }
     } else if (strcmp(b->kind, "complaint") == 0) {
         rc = suppress(st, keys, b->subscriber_id, "complained", "complaint",
-                      detail, b->received_at, &eff->suppressed, err);
+                      detail, now, &eff->suppressed, err);
     } else if (strcmp(b->kind, "soft") == 0) {
-        rc = count_soft(st, b->subscriber_id, b->received_at, &eff->counted,
-                        &eff->soft_score, err);
+        rc = count_soft(st, b->subscriber_id, id, b->received_at, now,
+                        &eff->counted, &eff->soft_score, err);
         if (rc == 0 && eff->counted && soft_threshold > 0 &&
             eff->soft_score >= (int64_t)soft_threshold) {
             rc = suppress(st, keys, b->subscriber_id, "bounced", "soft-bounces",
-                          detail, b->received_at, &eff->suppressed, err);
+                          detail, now, &eff->suppressed, err);
         }
     }
     return rc;
@@ -354,6 +393,36 @@ store_bounce_find_delivery(struct store *st, int64_t appeal_seq,
                       (long long)appeal_seq, (long long)subscriber_id);
     } else {
         rc = store_fail(st, err, "find delivery");
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+int
+store_bounce_sent_at(struct store *st, int64_t appeal_seq,
+                     int64_t subscriber_id, int64_t *sent_at, struct merr *err)
+{
+    static const char sql[] = "SELECT coalesce(sent_at, 0) FROM deliveries"
+                              " WHERE appeal_seq = ? AND subscriber_id = ?";
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    *sent_at = 0;
+    rc = store_stmt(st, sql, &s, err);
+    if (rc != 0) {
+        return rc;
+    }
+    sqlite3_bind_int64(s, 1, appeal_seq);
+    sqlite3_bind_int64(s, 2, subscriber_id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *sent_at = sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else if (rc == SQLITE_DONE) {
+        rc = merr_set(err, MERR_NOTFOUND, "no delivery %lld/%lld",
+                      (long long)appeal_seq, (long long)subscriber_id);
+    } else {
+        rc = store_fail(st, err, "read sent time");
     }
     sqlite3_reset(s);
     return rc;

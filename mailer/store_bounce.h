@@ -25,7 +25,8 @@ struct store_bounce {
     const char *reason;    /* short text, or "" */
     const char *source;    /* the bounce message's identity (its
                               Message-ID, else a digest of it) */
-    int64_t received_at;   /* when it was processed (Unix time) */
+    int64_t received_at;   /* when it happened (Unix time): the date the
+                              report gives, checked (bounce_date) */
 };
 
 /* What recording did. */
@@ -43,8 +44,10 @@ struct store_bounce_effect {
  * sent (or uncertain) becomes bounced, the subscriber's status bounced,
  * the address suppressed (reason "bounce", keyed hash from keys);
  * complaint: status complained, suppressed (reason "complaint"); soft: the
- * score grows by one at most once per UTC day, and at soft_threshold the
- * address is suppressed (reason "soft-bounces", status bounced).
+ * score grows by one for each UTC day of received_at that had no soft
+ * bounce of the subscriber yet, whatever order they are recorded in, and
+ * at soft_threshold the address is suppressed (reason "soft-bounces",
+ * status bounced).
  * Statuses change only from active.  Idempotent: the same source and
  * recipient again does nothing.  Call inside a transaction.  MERR_DB.
  */
@@ -68,6 +71,14 @@ int store_bounce_find_message_id(struct store *st, const char *message_id,
 int store_bounce_find_delivery(struct store *st, int64_t appeal_seq,
                                int64_t subscriber_id, char **email,
                                struct merr *err);
+
+/*
+ * When the delivery (appeal_seq, subscriber_id) was sent: *sent_at, 0
+ * when it has no sent time.  MERR_NOTFOUND, MERR_DB.
+ */
+int store_bounce_sent_at(struct store *st, int64_t appeal_seq,
+                         int64_t subscriber_id, int64_t *sent_at,
+                         struct merr *err);
 
 /*
  * The subscriber of appeal_seq's delivery to address (case-insensitive);

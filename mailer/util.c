@@ -331,9 +331,24 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 }
 
 int
-util_parse_rfc3339(const char *s, int64_t *out)
+util_make_time(int Y, int M, int D, int h, int m, int sec, int offset,
+               int64_t *out)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (Y < 0 || Y > 9999 || M < 1 || M > 12 || D < 1 || D > mdays[M - 1] ||
+        h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 60 ||
+        offset <= -24 * 60 || offset >= 24 * 60) {
+        return MERR_INVALID;
+    }
+    *out = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
+           m * 60 + sec - (int64_t)offset * 60;
+    return 0;
+}
+
+int
+util_parse_rfc3339(const char *s, int64_t *out)
+{
     int Y, M, D, h, m, sec, oh = 0, om = 0, sign = 0;
     const char *p = s;
 
@@ -369,13 +384,10 @@ util_parse_rfc3339(const char *s, int64_t *out)
     } else {
         return MERR_INVALID;
     }
-    if (*p != '\0' || M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 ||
-        m > 59 || sec > 60 || oh > 23 || om > 59) {
+    if (*p != '\0' || oh > 23 || om > 59) {
         return MERR_INVALID;
     }
-    *out = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
-           m * 60 + sec - sign * (oh * 3600 + om * 60);
-    return 0;
+    return util_make_time(Y, M, D, h, m, sec, sign * (oh * 60 + om), out);
 }
 
 bool

@@ -72,6 +72,14 @@ int util_strlcpy(char *dst, const char *src, size_t size);
 void util_format_rfc3339(int64_t t, char *out, size_t size);
 
 /*
+ * The Unix time of a civil date and time at a UTC offset in minutes
+ * (+0100 is 60), fields checked (seconds up to 60, offsets under a day).
+ * MERR_INVALID otherwise.
+ */
+int util_make_time(int Y, int M, int D, int h, int m, int sec, int offset,
+                   int64_t *out);
+
+/*
  * Parse an RFC 3339 date-time ("2026-11-28T13:59:26Z", offsets and
  * fractions allowed, fraction dropped).  MERR_INVALID otherwise.
  */

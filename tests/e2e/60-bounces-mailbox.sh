@@ -87,7 +87,13 @@ c = by["carol@soft.rig.test"]
 assert c["kind"] == "soft" and c["status"] == "4.2.2", c
 assert c["delivery"] == {"appeal": "2026-014", "subscriber": 4}, c
 assert set(lines[0]) == {"source", "kind", "recipient", "status", "reason",
-                         "delivery"}, lines[0]
+                         "delivery", "date"}, lines[0]
+# dated by Postfix's report (RFC 3339, UTC): it bounced moments ago
+import datetime, time
+for l in lines:
+    t = datetime.datetime.strptime(l["date"], "%Y-%m-%dT%H:%M:%SZ")
+    t = t.replace(tzinfo=datetime.timezone.utc).timestamp()
+    assert abs(t - time.time()) < 3600, l
 PY
 assert_eq "$(sqlite3 "$db" "SELECT count(*) FROM bounces")" 0 "dry run recorded"
 assert_eq "$(sqlite3 "$db" "SELECT count(*) FROM deliveries WHERE state='sent'")" 4 \

@@ -64,6 +64,11 @@ assert_eq "$(q "$ws" "SELECT group_concat(email_key) FROM (SELECT email_key
 assert_eq "$(q "$ws" "SELECT status || ' ' || soft_bounces FROM subscribers
     WHERE id = 7")" "active 1" "soft bounce"
 assert_eq "$(q "$ws" "SELECT count(*) FROM bounces WHERE appeal_seq = $seq")" 3
+# dated by Postfix's reports: not before the send, not after this run
+assert_eq "$(q "$ws" "SELECT count(*) FROM bounces b JOIN deliveries d
+    USING (appeal_seq, subscriber_id) WHERE b.received_at >= d.sent_at
+    AND b.received_at <= CAST(strftime('%s', 'now') AS INTEGER)")" 3 \
+    "bounce dates"
 
 note "again: nothing counted twice"
 expect_rc 0 bounces --imap "$imaps" --json

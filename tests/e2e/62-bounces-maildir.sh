@@ -17,15 +17,41 @@ mkdir -p "$md/new" "$md/cur" "$md/tmp"
 for f in "$TOCSIN_SRC"/tests/data/bounces/*.eml; do
     cp "$f" "$md/new/1700000000.$(basename "$f" .eml).test"
 done
+# Two soft bounces of one address, one that happened two days ago and
+# one today (only their Date headers say when), read in one run.
+python3 - "$md/new" <<'PY'
+import email.utils, sys, time
+now = int(time.time())
+for name, t in (("soft-two-days-ago", now - 2 * 86400 - 600),
+                ("soft-today", now - 600)):
+    open("%s/1700000000.%s.test" % (sys.argv[1], name), "w").write(
+        "From: MAILER-DAEMON@mx.example.com\n"
+        "To: bounces@example.org\n"
+        "Subject: Delivery Status Notification (Delay)\n"
+        "Date: %s\n"
+        "Message-ID: <%s.%d@mx.example.com>\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: multipart/report; report-type=delivery-status;"
+        " boundary=b\n\n"
+        "--b\nContent-Type: text/plain\n\nMailbox full.\n\n"
+        "--b\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.example.com\n\n"
+        "Final-Recipient: rfc822; fay@example.com\n"
+        "Action: delayed\nStatus: 4.2.2\n"
+        "Diagnostic-Code: smtp; 452 4.2.2 mailbox full\n\n--b--\n"
+        % (email.utils.formatdate(t), name, t))
+PY
 n=$(ls "$md/new" | wc -l | tr -d ' ')
-[ "$n" -ge 10 ] || fail "only $n test bounces"
+[ "$n" -ge 12 ] || fail "only $n test bounces"
+two_days_ago=$(sqlite3 "$db" "SELECT CAST(strftime('%s', 'now') AS INTEGER) - 2 * 86400 - 600")
 
 sqlite3 "$db" <<EOF
 INSERT INTO subscribers (id, email, email_key, email_display, created, updated)
 VALUES (1, 'ana@example.net', 'ana@example.net', 'ana@example.net', 0, 0),
        (2, 'gina@example.net', 'gina@example.net', 'gina@example.net', 0, 0),
        (3, 'eve@example.com', 'eve@example.com', 'eve@example.com', 0, 0),
-       (4, 'keep@example.org', 'keep@example.org', 'keep@example.org', 0, 0);
+       (4, 'keep@example.org', 'keep@example.org', 'keep@example.org', 0, 0),
+       (5, 'fay@example.com', 'fay@example.com', 'fay@example.com', 0, 0);
 EOF
 
 note "--dry-run --json: one line per recipient, null when none was found"
@@ -36,7 +62,7 @@ lines = [json.loads(l) for l in open(sys.argv[1])]
 by = collections.defaultdict(list)
 for l in lines:
     assert set(l) == {"source", "kind", "recipient", "status", "reason",
-                      "delivery"}, l
+                      "delivery", "date"}, l
     assert l["delivery"] is None, l
     by[l["source"].split(".")[1]].append(l)
 multi = by["multi-recipients"]
@@ -53,6 +79,17 @@ assert [(l["kind"], l["recipient"]) for l in arf] == [
 hard = by["hard-rfc3464"][0]
 assert (hard["kind"], hard["recipient"], hard["status"]) == (
     "hard", "ana@example.net", "5.1.1"), hard
+# dated by the bounce's own Date, in RFC 3339 UTC
+import datetime, time
+def when(l):
+    t = datetime.datetime.strptime(l["date"], "%Y-%m-%dT%H:%M:%SZ")
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp()
+now = time.time()
+old, = by["soft-two-days-ago"]
+new, = by["soft-today"]
+assert (old["kind"], old["recipient"]) == ("soft", "fay@example.com"), old
+assert abs(when(old) - (now - 2 * 86400 - 600)) < 120, old
+assert abs(when(new) - (now - 600)) < 120, new
 PY
 assert_eq "$(sqlite3 "$db" "SELECT count(*) FROM bounces")" 0 "dry run"
 assert_eq "$(ls "$md/new" | wc -l | tr -d ' ')" "$n" "dry run moved files"
@@ -64,6 +101,16 @@ assert_eq "$(sqlite3 "$db" "SELECT status FROM subscribers WHERE id=2")" complai
 assert_eq "$(sqlite3 "$db" "SELECT status || ' ' || soft_bounces FROM \
     subscribers WHERE id=3")" "active 1" "soft bounce"
 assert_eq "$(sqlite3 "$db" "SELECT status FROM subscribers WHERE id=4")" active
+# a bounce is dated when it happened (its Date), not when it was read,
+# and two days of soft bounces read in one run count twice
+got=$(sqlite3 "$db" "SELECT received_at FROM bounces WHERE subscriber_id=5 \
+    AND source LIKE '<soft-two-days-ago.%'")
+[ "$got" -ge $((two_days_ago - 120)) ] && [ "$got" -le $((two_days_ago + 120)) ] ||
+    fail "bounce of two days ago recorded at $got, not about $two_days_ago"
+assert_eq "$(sqlite3 "$db" "SELECT count(DISTINCT received_at / 86400) FROM \
+    bounces WHERE subscriber_id=5")" 2 "days of fay's bounces"
+assert_eq "$(sqlite3 "$db" "SELECT status || ' ' || soft_bounces FROM \
+    subscribers WHERE id=5")" "active 2" "soft bounces on two days"
 assert_eq "$(sqlite3 "$db" "SELECT group_concat(email_key || ':' || reason) \
     FROM (SELECT * FROM suppressions ORDER BY email_key)")" \
     "ana@example.net:bounce,gina@example.net:complaint" "suppressions"

@@ -1,7 +1,8 @@
 /*
  * test_bounce: matching a bounce report to its delivery (VERP token,
  * Message-ID, token in the returned headers), recipients of multi-
- * recipient reports, and the identity of a returned message.
+ * recipient reports, the identity of a returned message, and when a
+ * bounce happened (report dates, checked against the clock and the send).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,209 @@ test_bounce_identity(void **state)
     assert_string_not_equal(a, c);
 }
 
+/* ---- when a bounce happened ------------------------------------------ */
+
+/* 2026-11-28T12:00:00Z, the processing run's clock in these tests */
+#define NOW  1795867200
+#define HOUR 3600
+#define DAY  86400
+
+/*
+ * A hand-written RFC 3464 report: Date header date_hdr, per-message
+ * Arrival-Date arrival and per-recipient Last-Attempt-Date last (each
+ * left out when NULL).
+ */
+static struct dsn_report *
+parse_dsn(const char *date_hdr, const char *arrival, const char *last)
+{
+    struct dsn_report *r = NULL;
+    struct merr err = {0};
+    char msg[2048];
+    int n;
+
+    n = snprintf(msg, sizeof(msg),
+                 "From: MAILER-DAEMON@mx.example.net\n"
+                 "To: bounces+aebagbafaydqqcikbmgq2dioa4@example.org\n"
+                 "%s%s%s"
+                 "Subject: Undelivered Mail Returned to Sender\n"
+                 "MIME-Version: 1.0\n"
+                 "Content-Type: multipart/report; "
+                 "report-type=delivery-status; boundary=\"B\"\n"
+                 "\n"
+                 "--B\n"
+                 "Content-Type: text/plain\n"
+                 "\n"
+                 "Your message could not be delivered.\n"
+                 "\n"
+                 "--B\n"
+                 "Content-Type: message/delivery-status\n"
+                 "\n"
+                 "Reporting-MTA: dns; mx.example.net\n"
+                 "%s%s%s"
+                 "\n"
+                 "Final-Recipient: rfc822; cy@example.org\n"
+                 "Action: delayed\n"
+                 "Status: 4.2.2\n"
+                 "%s%s%s"
+                 "Diagnostic-Code: smtp; 452 4.2.2 mailbox full\n"
+                 "\n"
+                 "--B--\n",
+                 date_hdr != NULL ? "Date: " : "",
+                 date_hdr != NULL ? date_hdr : "", date_hdr != NULL ? "\n" : "",
+                 arrival != NULL ? "Arrival-Date: " : "",
+                 arrival != NULL ? arrival : "", arrival != NULL ? "\n" : "",
+                 last != NULL ? "Last-Attempt-Date: " : "",
+                 last != NULL ? last : "", last != NULL ? "\n" : "");
+    assert_true(n > 0 && n < (int)sizeof(msg));
+    assert_int_equal(dsn_parse(msg, (size_t)n, &r, &err), 0);
+    assert_non_null(r);
+    assert_int_equal(r->nrcpts, 1);
+    assert_int_equal(r->kind, DSN_SOFT);
+    return r;
+}
+
+/* The date of the report's first recipient, as cmd_bounces asks it. */
+static int64_t
+date_of(const struct dsn_report *r, int64_t not_before)
+{
+    return bounce_pick_date(r, &r->rcpts[0], not_before, NOW);
+}
+
+static void
+test_bounce_date_last_attempt_first(void **state)
+{
+    struct dsn_report *r;
+
+    (void)state;
+    /* all three: Last-Attempt-Date (the 25th) over Arrival-Date (the
+     * 24th) and Date (the 26th); zones are honoured */
+    r = parse_dsn("Thu, 26 Nov 2026 08:00:00 +0000",
+                  "Tue, 24 Nov 2026 10:00:00 +0000",
+                  "Wed, 25 Nov 2026 12:30:00 +0200");
+    assert_int_equal(date_of(r, 0), NOW - 3 * DAY - HOUR - 30 * 60);
+    dsn_report_free(r);
+
+    /* no Last-Attempt-Date: Arrival-Date, not the later Date */
+    r = parse_dsn("Thu, 26 Nov 2026 08:00:00 +0000",
+                  "Tue, 24 Nov 2026 10:00:00 +0000", NULL);
+    assert_int_equal(date_of(r, 0), NOW - 4 * DAY - 2 * HOUR);
+    dsn_report_free(r);
+
+    /* a Last-Attempt-Date that is no date: as if absent */
+    r = parse_dsn("Thu, 26 Nov 2026 08:00:00 +0000",
+                  "Tue, 24 Nov 2026 10:00:00 +0000", "last tuesday");
+    assert_int_equal(r->rcpts[0].last_attempt, 0);
+    assert_int_equal(date_of(r, 0), NOW - 4 * DAY - 2 * HOUR);
+    dsn_report_free(r);
+
+    /* neither: the Date header */
+    r = parse_dsn("Thu, 26 Nov 2026 08:00:00 -0100", NULL, NULL);
+    assert_int_equal(date_of(r, 0), NOW - 2 * DAY - 3 * HOUR);
+    dsn_report_free(r);
+}
+
+static void
+test_bounce_date_plain_text(void **state)
+{
+    static const char msg[] =
+        "From: MAILER-DAEMON (Mail Delivery System)\n"
+        "To: bounces+ge3dmnzygezdgnbvgy3tqojq@example.org\n"
+        "Subject: Undelivered Mail Returned to Sender\n"
+        "Date: Mon, 23 Nov 2026 22:15:00 +0000 (UTC)\n"
+        "\n"
+        "I'm sorry to have to inform you that your message could not\n"
+        "be delivered to one or more recipients.\n"
+        "\n"
+        "<jo@example.com>: host mx.example.com said: 550 5.1.1\n"
+        "    <jo@example.com>: Recipient address rejected: User unknown\n";
+    struct dsn_report *r = NULL;
+    struct merr err = {0};
+
+    (void)state;
+    assert_int_equal(dsn_parse(msg, sizeof(msg) - 1, &r, &err), 0);
+    assert_false(r->has_status_part);
+    assert_int_equal(r->nrcpts, 1);
+    assert_int_equal(r->kind, DSN_HARD);
+    /* no report fields: the bounce message's own Date */
+    assert_int_equal(date_of(r, 0), NOW - 5 * DAY + 10 * HOUR + 15 * 60);
+    /* a report without recipients dates the same way */
+    assert_int_equal(bounce_pick_date(r, NULL, 0, NOW),
+                     NOW - 5 * DAY + 10 * HOUR + 15 * 60);
+    dsn_report_free(r);
+}
+
+static void
+test_bounce_date_nonsense(void **state)
+{
+    struct dsn_report *r;
+
+    (void)state;
+    /* more than a day ahead of the clock: now */
+    r = parse_dsn("Tue, 01 Dec 2026 12:00:00 +0000", NULL, NULL);
+    assert_int_not_equal(r->date, 0);
+    assert_int_equal(date_of(r, 0), NOW);
+    dsn_report_free(r);
+    /* a future Last-Attempt-Date is passed over for a sane Arrival-Date */
+    r = parse_dsn(NULL, "Thu, 26 Nov 2026 12:00:00 +0000",
+                  "Sat, 05 Dec 2026 12:00:00 +0000");
+    assert_int_equal(date_of(r, 0), NOW - 2 * DAY);
+    dsn_report_free(r);
+    /* hours ahead (a wrong zone): not in the future, now */
+    r = parse_dsn("Sat, 28 Nov 2026 20:00:00 +0000", NULL, NULL);
+    assert_int_equal(date_of(r, 0), NOW);
+    dsn_report_free(r);
+    /* garbage, an impossible day, and no date at all: now */
+    r = parse_dsn("yesterday around noon", NULL, NULL);
+    assert_int_equal(r->date, 0);
+    assert_int_equal(date_of(r, 0), NOW);
+    dsn_report_free(r);
+    r = parse_dsn("Mon, 31 Feb 2026 10:00:00 +0000", "soon", NULL);
+    assert_int_equal(date_of(r, 0), NOW);
+    dsn_report_free(r);
+    r = parse_dsn(NULL, NULL, NULL);
+    assert_int_equal(date_of(r, 0), NOW);
+    dsn_report_free(r);
+    /* before 2000 with no sent time to judge by: now */
+    r = parse_dsn("Fri, 31 Dec 1999 23:59:59 +0000", NULL, NULL);
+    assert_int_equal(date_of(r, 0), NOW);
+    dsn_report_free(r);
+}
+
+static void
+test_bounce_date_sent_time(void **state)
+{
+    struct fixture *f = *state;
+    struct dsn_report *r;
+
+    /* appeal 7 went to ana on the 25th at 12:00 */
+    assert_int_equal(sqlite3_exec(f->st->db,
+                                  "UPDATE deliveries SET sent_at = 1795608000"
+                                  " WHERE appeal_seq = 7 AND subscriber_id = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    /* a bounce dated the 20th: before it was sent, so now */
+    r = parse_dsn("Fri, 20 Nov 2026 12:00:00 +0000", NULL, NULL);
+    assert_int_equal(bounce_date(f->st, r, &r->rcpts[0], 7, 1, NOW), NOW);
+    /* the same date for a delivery without a sent time: believed */
+    assert_int_equal(bounce_date(f->st, r, &r->rcpts[0], 7, 2, NOW),
+                     NOW - 8 * DAY);
+    /* no delivery at all: believed too */
+    assert_int_equal(bounce_date(f->st, r, &r->rcpts[0], 0, 3, NOW),
+                     NOW - 8 * DAY);
+    dsn_report_free(r);
+    /* after it was sent: as it says */
+    r = parse_dsn("Thu, 26 Nov 2026 09:00:00 +0000", NULL, NULL);
+    assert_int_equal(bounce_date(f->st, r, &r->rcpts[0], 7, 1, NOW),
+                     NOW - 2 * DAY - 3 * HOUR);
+    dsn_report_free(r);
+    /* seconds before the sent time (the MTA's Arrival-Date precedes our
+     * record of the send; clocks differ): the sent time */
+    r = parse_dsn(NULL, "Wed, 25 Nov 2026 11:59:58 +0000", NULL);
+    assert_int_equal(bounce_date(f->st, r, &r->rcpts[0], 7, 1, NOW),
+                     1795608000);
+    dsn_report_free(r);
+}
+
 int
 main(void)
 {
@@ -203,6 +407,11 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bounce_match_recipients, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bounce_identity, setup, teardown),
+        cmocka_unit_test(test_bounce_date_last_attempt_first),
+        cmocka_unit_test(test_bounce_date_plain_text),
+        cmocka_unit_test(test_bounce_date_nonsense),
+        cmocka_unit_test_setup_teardown(test_bounce_date_sent_time, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,44 @@ test_dsn_soft_mailbox_full(void **state)
     dsn_report_free(r);
 }
 
+/* 2026-11-26T10:00:00Z, the day the hand-written bounces happened */
+#define NOV26_10H 1795687200
+
+static void
+test_dsn_dates(void **state)
+{
+    struct dsn_report *r;
+
+    (void)state;
+    /* the report's Date ("(UTC)" comment and all) and its per-message
+     * Arrival-Date; no Last-Attempt-Date */
+    r = parse_file("hard-rfc3464.eml");
+    assert_int_equal(r->date, NOV26_10H + 2);
+    assert_int_equal(r->arrival_date, NOV26_10H + 1);
+    assert_int_equal(r->rcpts[0].last_attempt, 0);
+    dsn_report_free(r);
+    /* per-recipient Last-Attempt-Date */
+    r = parse_file("soft-mailbox-full.eml");
+    assert_int_equal(r->rcpts[0].last_attempt, NOV26_10H + 300);
+    assert_int_equal(r->arrival_date, NOV26_10H + 298);
+    assert_int_equal(r->date, NOV26_10H + 300);
+    dsn_report_free(r);
+    /* an ARF report's Arrival-Date is the original message's, not a
+     * delivery-status field: only the Date counts */
+    r = parse_file("complaint-arf.eml");
+    assert_int_equal(r->arrival_date, 0);
+    assert_int_equal(r->date, NOV26_10H + 2 * 3600);
+    dsn_report_free(r);
+    /* a +0100 Date, and a report without Date */
+    r = parse_file("autoreply-vacation.eml");
+    assert_int_equal(r->date, NOV26_10H - 3600 + 5);
+    dsn_report_free(r);
+    r = parse_file("nothing-identifiable.eml");
+    assert_int_equal(r->date, 0);
+    assert_int_equal(r->arrival_date, 0);
+    dsn_report_free(r);
+}
+
 static void
 test_dsn_soft_delayed(void **state)
 {
@@ -716,6 +754,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dsn_hard_rfc3464),
         cmocka_unit_test(test_dsn_soft_mailbox_full),
+        cmocka_unit_test(test_dsn_dates),
         cmocka_unit_test(test_dsn_soft_delayed),
         cmocka_unit_test(test_dsn_several_recipients),
         cmocka_unit_test(test_dsn_complaint_arf),

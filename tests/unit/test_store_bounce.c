@@ -1,7 +1,8 @@
 /*
  * test_store_bounce: what recording a bounce does to deliveries,
- * subscribers and suppressions, idempotence, the soft-bounce score, and
- * the lookups that match a bounce to its delivery.
+ * subscribers and suppressions, idempotence, the soft-bounce score (by
+ * the days the bounces happened, not the day they are read), and the
+ * lookups that match a bounce to its delivery.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,21 @@
 
 #define DAY 86400
 #define T0  (20000 * (int64_t)DAY + 3600)
+
+/*
+ * The clock seam (Makefile: WRAP_test_store_bounce = util_now): the time
+ * of the processing run, which differs from when the bounces happened
+ * (their received_at).  A plain value, not mock(): store_open reads the
+ * clock too.
+ */
+int64_t __wrap_util_now(void);
+static int64_t fake_now = T0;
+
+int64_t
+__wrap_util_now(void)
+{
+    return fake_now;
+}
 
 struct fixture {
     struct store *st;
@@ -226,6 +242,98 @@ test_store_bounce_soft_score(void **state)
         "sent");
 }
 
+/* A week's backlog read in one run, a week later, in no particular
+ * order: each day a soft bounce happened counts once. */
+static void
+test_store_bounce_soft_backlog_days(void **state)
+{
+    struct fixture *f = *state;
+    struct store_bounce b = {7,         3,           "cy@example.org",
+                             "soft",    "4.2.2",     "mailbox full",
+                             "<k1@mx>", T0 + 2 * DAY};
+    struct store_bounce_effect eff;
+
+    fake_now = T0 + 7 * DAY;
+    record(f, &b, &eff);
+    assert_true(eff.counted);
+    assert_int_equal(eff.soft_score, 1);
+    /* an earlier day after a later one still counts */
+    b.source = "<k2@mx>";
+    b.received_at = T0;
+    record(f, &b, &eff);
+    assert_true(eff.counted);
+    assert_int_equal(eff.soft_score, 2);
+    assert_false(eff.suppressed);
+    b.source = "<k3@mx>";
+    b.received_at = T0 + DAY + 5;
+    record(f, &b, &eff);
+    assert_true(eff.counted);
+    assert_int_equal(eff.soft_score, 3);
+    assert_true(eff.suppressed); /* threshold 3 */
+    assert_string_equal(qs(f, "SELECT status FROM subscribers WHERE id=3"),
+                        "bounced");
+    assert_int_equal(q(f, "SELECT soft_bounces FROM subscribers WHERE id=3"),
+                     3);
+    /* the latest day, not the last one recorded */
+    assert_int_equal(
+        q(f, "SELECT last_soft_bounce_day FROM subscribers WHERE id=3"),
+        T0 / DAY + 2);
+    /* the rows keep when it happened; the bookkeeping is the run's */
+    assert_int_equal(q(f, "SELECT received_at FROM bounces WHERE "
+                          "source='<k2@mx>'"),
+                     T0);
+    assert_int_equal(q(f, "SELECT updated FROM subscribers WHERE id=3"),
+                     T0 + 7 * DAY);
+    assert_int_equal(q(f, "SELECT created FROM suppressions WHERE "
+                          "email_key='cy@example.org'"),
+                     T0 + 7 * DAY);
+
+    /* the same run again (or the same mailbox over POP3): nothing */
+    b.source = "<k2@mx>";
+    b.received_at = T0;
+    record(f, &b, &eff);
+    assert_false(eff.recorded);
+    assert_false(eff.counted);
+    assert_int_equal(q(f, "SELECT soft_bounces FROM subscribers WHERE id=3"),
+                     3);
+    assert_int_equal(q(f, "SELECT count(*) FROM bounces"), 3);
+}
+
+/* Three soft bounces of one day, read in one run: one increment. */
+static void
+test_store_bounce_soft_same_day(void **state)
+{
+    struct fixture *f = *state;
+    struct store_bounce b = {7,         3,        "cy@example.org",
+                             "soft",    "4.2.2",  "mailbox full",
+                             "<m1@mx>", T0 + 7200};
+    struct store_bounce_effect eff;
+
+    fake_now = T0 + 7 * DAY;
+    record(f, &b, &eff);
+    assert_true(eff.counted);
+    b.source = "<m2@mx>";
+    b.received_at = T0 - 3600; /* the day's first second */
+    record(f, &b, &eff);
+    assert_true(eff.recorded);
+    assert_false(eff.counted);
+    b.source = "<m3@mx>";
+    b.received_at = T0 + DAY - 3601; /* its last */
+    record(f, &b, &eff);
+    assert_true(eff.recorded);
+    assert_false(eff.counted);
+    assert_int_equal(eff.soft_score, 1);
+    assert_false(eff.suppressed);
+    assert_string_equal(qs(f, "SELECT status FROM subscribers WHERE id=3"),
+                        "active");
+    /* the next day counts again */
+    b.source = "<m4@mx>";
+    b.received_at = T0 + DAY;
+    record(f, &b, &eff);
+    assert_true(eff.counted);
+    assert_int_equal(eff.soft_score, 2);
+}
+
 static void
 test_store_bounce_keeps_other_status(void **state)
 {
@@ -320,6 +428,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_store_bounce_complaint, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_bounce_soft_score, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_bounce_soft_backlog_days,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_bounce_soft_same_day, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_bounce_keeps_other_status,
                                         setup, teardown),
