@@ -206,20 +206,58 @@ convert_domain(const char *d, size_t n, char *ascii, size_t asize,
     if (rc != 0) {
         return rc;
     }
+    /* A-labels: check they decode, and keep the Unicode form */
+    return address_domain_unicode(ascii, unicode, usize, err);
+}
+
+int
+address_domain_unicode(const char *ascii, char *out, size_t size,
+                       struct merr *err)
+{
+    char *u = NULL; /* libidn2 allocates; idn2_free */
+    int rc;
+
     if (strstr(ascii, "xn--") == NULL) {
-        return util_strlcpy(unicode, ascii, usize) != 0
+        return util_strlcpy(out, ascii, size) != 0
                    ? merr_set(err, MERR_INVALID, "domain too long")
                    : 0;
     }
-    /* A-labels: check they decode, and keep the Unicode form */
-    rc = idn2_to_unicode_8z8z(ascii, &out, IDN_FLAGS);
+    rc = idn2_to_unicode_8z8z(ascii, &u, IDN_FLAGS);
     if (rc != IDN2_OK) {
         return merr_set(err, MERR_INVALID, "bad internationalised domain: %s",
                         idn2_strerror(rc));
     }
-    rc = util_strlcpy(unicode, out, usize);
-    idn2_free(out);
+    rc = util_strlcpy(out, u, size);
+    idn2_free(u);
     return rc != 0 ? merr_set(err, MERR_INVALID, "domain too long") : 0;
+}
+
+int
+address_domain_display(const char *ascii, char *out, size_t size)
+{
+    struct merr err = {0};
+    char *back = NULL; /* libidn2 allocates; idn2_free */
+    int rc;
+
+    rc = address_domain_unicode(ascii, out, size, &err);
+    if (rc != 0 || strcmp(out, ascii) == 0) {
+        return rc;
+    }
+    /*
+     * RFC 5891 section 5.4: a putative A-label is valid only if its
+     * decoded form encodes back to it.  idn2_to_unicode_8z8z decodes
+     * Punycode without that check, so "xn--a" would show as an empty
+     * label and an A-label of U+202E as a bidi override; those are shown
+     * as stored instead.
+     */
+    rc = idn2_to_ascii_8z(out, &back, IDN_FLAGS);
+    if (rc != IDN2_OK || strcmp(back, ascii) != 0) {
+        rc = MERR_INVALID;
+    } else {
+        rc = 0;
+    }
+    idn2_free(back);
+    return rc;
 }
 
 int

@@ -40,4 +40,21 @@ struct address {
 int address_parse(const char *in, size_t len, struct address *out,
                   struct merr *err);
 
+/*
+ * The Unicode form (U-labels) of the lower-case ASCII domain ascii into
+ * out[0..size): A-labels ("xn--") decoded, other labels copied.
+ * MERR_INVALID (err->msg says why) when an A-label is not Punycode or
+ * out is too small; out is then unspecified.
+ */
+int address_domain_unicode(const char *ascii, char *out, size_t size,
+                           struct merr *err);
+
+/*
+ * The same, for showing a stored domain to people: also MERR_INVALID
+ * when a decoded label does not encode back to the stored A-label (RFC
+ * 5891 section 5.4), so that no label that is not IDNA2008 (an empty
+ * one, a bidi control) is shown.  On MERR_INVALID, show ascii as stored.
+ */
+int address_domain_display(const char *ascii, char *out, size_t size);
+
 #endif

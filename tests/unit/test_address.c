@@ -169,6 +169,44 @@ test_address_lengths(void **state)
     bad(addr, "longer than 254");
 }
 
+/* The Unicode form of a stored domain, for reports. */
+static void
+test_address_domain_display(void **state)
+{
+    char u[ADDRESS_DISPLAY_MAX + 1];
+    struct merr err = {0};
+
+    (void)state;
+    assert_int_equal(address_domain_display("xn--mller-kva.de", u, sizeof(u)),
+                     0);
+    assert_string_equal(u, "müller.de");
+    assert_int_equal(
+        address_domain_display("xn--mgbh0fb.xn--kgbechtv", u, sizeof(u)), 0);
+    assert_string_equal(u, "مثال.إختبار");
+    assert_int_equal(address_domain_display("plain.example", u, sizeof(u)), 0);
+    assert_string_equal(u, "plain.example");
+    /* not Punycode */
+    assert_int_equal(address_domain_display("xn--zz.example", u, sizeof(u)),
+                     MERR_INVALID);
+    /* Punycode, but not an A-label: an empty label, a bidi override
+     * (U+202E) between two letters */
+    assert_int_equal(address_domain_display("xn--a.example", u, sizeof(u)),
+                     MERR_INVALID);
+    assert_int_equal(address_domain_display("xn--ab-g4t.example", u, sizeof(u)),
+                     MERR_INVALID);
+    /* too small for the Unicode form */
+    assert_int_equal(address_domain_display("xn--mller-kva.de", u, 5),
+                     MERR_INVALID);
+    /* the decoding alone, as the import uses it */
+    assert_int_equal(
+        address_domain_unicode("xn--mller-kva.de", u, sizeof(u), &err), 0);
+    assert_string_equal(u, "müller.de");
+    assert_int_equal(
+        address_domain_unicode("xn--zz.example", u, sizeof(u), &err),
+        MERR_INVALID);
+    assert_non_null(strstr(err.msg, "internationalised"));
+}
+
 int
 main(void)
 {
@@ -178,6 +216,7 @@ main(void)
         cmocka_unit_test(test_address_idn),
         cmocka_unit_test(test_address_edge_cases),
         cmocka_unit_test(test_address_lengths),
+        cmocka_unit_test(test_address_domain_display),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
