@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "store_appeal.h"
 #include "store_report.h"
 #include "util.h"
@@ -282,10 +283,16 @@ on_domain(void *arg, const struct store_report_domain *row)
 {
     struct report *r = arg;
     struct report_domain *d;
+    char display[ADDRESS_DISPLAY_MAX + 1];
 
     r->domains = xrealloc(r->domains, (r->ndomains + 1) * sizeof(*d));
     d = &r->domains[r->ndomains++];
     d->domain = xstrdup(row->domain);
+    if (address_domain_display(row->domain, display, sizeof(display)) == 0) {
+        d->display = xstrdup(display);
+    } else {
+        d->display = xstrdup(row->domain);
+    }
     d->recipients = row->recipients;
     d->sent = row->sent;
     d->bounced = row->bounced;
@@ -479,6 +486,7 @@ report_release(struct report *r)
     free(r->langs);
     for (size_t i = 0; i < r->ndomains; i++) {
         free(r->domains[i].domain);
+        free(r->domains[i].display);
     }
     free(r->domains);
     for (size_t i = 0; i < r->nreasons; i++) {

@@ -71,7 +71,9 @@ struct report_lang {
 };
 
 struct report_domain {
-    char *domain;
+    char *domain;  /* as stored: lower-case ASCII, A-labels ("xn--...") */
+    char *display; /* for people: U-labels, or domain when that does not
+                      convert (address_domain_display) */
     int64_t recipients;
     int64_t sent;
     int64_t bounced;

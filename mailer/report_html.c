@@ -637,12 +637,22 @@ domains_and_reasons(struct page *p, const struct report *r)
                "<th>Sent</th><th>Bounced</th></tr></thead>\n<tbody>\n");
     }
     for (size_t i = 0; i < r->ndomains; i++) {
-        put(p, "<tr><td>");
-        esc(p, r->domains[i].domain);
-        put(p, "</td>");
-        cell(p, r->domains[i].recipients);
-        cell(p, r->domains[i].sent);
-        cell(p, r->domains[i].bounced);
+        const struct report_domain *d = &r->domains[i];
+
+        /* <bdi>: an Arabic or Hebrew domain is laid out on its own and
+         * cannot reorder the row; the stored ASCII form on hover */
+        put(p, "<tr><td><bdi");
+        if (strcmp(d->display, d->domain) != 0) {
+            put(p, " title=\"");
+            esc(p, d->domain);
+            put(p, "\"");
+        }
+        put(p, ">");
+        esc(p, d->display);
+        put(p, "</bdi></td>");
+        cell(p, d->recipients);
+        cell(p, d->sent);
+        cell(p, d->bounced);
         put(p, "</tr>\n");
     }
     if (r->ndomains > 0) {

@@ -19,6 +19,10 @@
 /* Language columns per block of the text table (80 columns). */
 #define TEXT_COLS 6
 
+/* U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE, UTF-8 */
+#define TEXT_FSI "\xe2\x81\xa8"
+#define TEXT_PDI "\xe2\x81\xa9"
+
 static int64_t
 figure(const struct report_figures *f, const struct report_field *fd)
 {
@@ -63,6 +67,112 @@ static double
 rounded(double x, double scale)
 {
     return (double)(int64_t)(x * scale + 0.5) / scale;
+}
+
+/* c is in one of the n ranges r (first, last) */
+static bool
+in_ranges(uint32_t c, const uint32_t (*r)[2], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (c >= r[i][0] && c <= r[i][1]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The next code point of s (advanced); an invalid byte is itself. */
+static uint32_t
+next_cp(const unsigned char **s)
+{
+    const unsigned char *p = *s;
+    size_t len = p[0] < 0xc0 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+    uint32_t c = len == 1 ? p[0] : p[0] & (0x3f >> (len - 1));
+
+    for (size_t k = 1; k < len; k++) {
+        if ((p[k] & 0xc0) != 0x80) {
+            *s = p + 1;
+            return p[0];
+        }
+        c = (c << 6) | (p[k] & 0x3f);
+    }
+    *s = p + len;
+    return c;
+}
+
+/*
+ * Terminal columns of a domain shown in Unicode, and in *rtl whether it
+ * has right-to-left letters.  main() runs in the C locale, where wcwidth()
+ * knows no character beyond ASCII, so the few ranges that matter for
+ * domain names are here: combining marks take no column, East Asian wide
+ * characters two (as wcwidth() says in a UTF-8 locale), everything else
+ * one.  Indic vowel signs count one: an approximation, at worst a column
+ * or two off.  An invalid byte counts one.
+ */
+static size_t
+text_width(const char *s, bool *rtl)
+{
+    static const uint32_t zero[][2] = {
+        {0x0300, 0x036f}, {0x0483, 0x0489}, {0x0591, 0x05bd}, {0x05bf, 0x05bf},
+        {0x05c1, 0x05c2}, {0x05c4, 0x05c5}, {0x05c7, 0x05c7}, {0x0610, 0x061a},
+        {0x064b, 0x065f}, {0x0670, 0x0670}, {0x06d6, 0x06dc}, {0x06df, 0x06e4},
+        {0x06e7, 0x06e8}, {0x06ea, 0x06ed}, {0x0e31, 0x0e31}, {0x0e34, 0x0e3a},
+        {0x0e47, 0x0e4e}, {0x1ab0, 0x1aff}, {0x1dc0, 0x1dff}, {0x200b, 0x200f},
+        {0x20d0, 0x20ff}, {0xfe00, 0xfe0f}, {0xfe20, 0xfe2f},
+    };
+    static const uint32_t wide[][2] = {
+        {0x1100, 0x115f},   {0x2e80, 0x303e}, {0x3041, 0x33ff},
+        {0x3400, 0x4dbf},   {0x4e00, 0x9fff}, {0xa000, 0xa4cf},
+        {0xac00, 0xd7a3},   {0xf900, 0xfaff}, {0xfe30, 0xfe4f},
+        {0xff00, 0xff60},   {0xffe0, 0xffe6}, {0x20000, 0x2fffd},
+        {0x30000, 0x3fffd},
+    };
+    /* Hebrew to Arabic Extended-A, the presentation forms, and the
+     * historic right-to-left scripts: strong R or AL (UAX #9) */
+    static const uint32_t right[][2] = {
+        {0x0590, 0x08ff},   {0xfb1d, 0xfdff},   {0xfe70, 0xfefe},
+        {0x10800, 0x10fff}, {0x1e800, 0x1efff},
+    };
+    const unsigned char *p = (const unsigned char *)s;
+    size_t w = 0;
+
+    *rtl = false;
+    while (*p != '\0') {
+        uint32_t c = next_cp(&p);
+
+        if (in_ranges(c, right, TOCSIN_ARRAY_LEN(right))) {
+            *rtl = true;
+        }
+        if (in_ranges(c, zero, TOCSIN_ARRAY_LEN(zero))) {
+            continue;
+        }
+        w += in_ranges(c, wide, TOCSIN_ARRAY_LEN(wide)) ? 2 : 1;
+    }
+    return w;
+}
+
+/*
+ * "  DOMAIN" padded to 40 columns.  A domain with right-to-left letters is
+ * put between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL
+ * ISOLATE (UAX #9 section 2.7, what <bdi> is in HTML): a terminal that
+ * applies the bidi algorithm then shows the domain right to left in its
+ * column, and keeps the line left to right, instead of carrying the counts
+ * that follow into the Arabic or Hebrew run and moving them to the left.
+ * Both marks take no column.  The padding counts columns, not bytes.
+ */
+static int
+text_domain(struct buf *out, const char *display)
+{
+    bool rtl;
+    size_t w = text_width(display, &rtl);
+    int rc;
+
+    rc = buf_addf(out, "  %s%s%s", rtl ? TEXT_FSI : "", display,
+                  rtl ? TEXT_PDI : "");
+    for (size_t i = w; i < 38 && rc == 0; i++) {
+        rc = buf_addc(out, ' ');
+    }
+    return rc;
 }
 
 /* The figure table: rows are figures, columns total and languages. */
@@ -126,9 +236,11 @@ text_lists(const struct report *r, struct buf *out)
     for (size_t i = 0; i < r->ndomains && rc == 0; i++) {
         const struct report_domain *d = &r->domains[i];
 
-        rc = buf_addf(out, "  %-38s %10lld %10lld %10lld\n", d->domain,
-                      (long long)d->recipients, (long long)d->sent,
-                      (long long)d->bounced);
+        rc = text_domain(out, d->display);
+        rc = rc != 0 ? rc
+                     : buf_addf(out, " %10lld %10lld %10lld\n",
+                                (long long)d->recipients, (long long)d->sent,
+                                (long long)d->bounced);
     }
     rc = rc != 0
              ? rc
@@ -327,6 +439,7 @@ json_report(const struct report *r, const struct report_opts *o)
         json_t *x = json_object();
 
         json_object_set_new(x, "domain", jstr(d->domain));
+        json_object_set_new(x, "domain_display", jstr(d->display));
         json_object_set_new(x, "recipients", json_integer(d->recipients));
         json_object_set_new(x, "sent", json_integer(d->sent));
         json_object_set_new(x, "bounced", json_integer(d->bounced));

@@ -56,8 +56,7 @@ top_domains recipients sent bounced
  example.org 200 186 16
  example.com 100 90 10
  exemple.fr 50 46 4
- ejemplo.es 30 29 2
- example.ae 20 19 0
+ españa.es 30 29 2
  hard 5.1.1 550 5.1.1 <address>: user unknown 26
  soft 4.2.2 mailbox full 11
  hard 5.2.1 mailbox unavailable 5
@@ -71,6 +70,14 @@ top_domains recipients sent bounced
  2026-03-02 14:00:00 UTC 5
  2026-03-02 15:00:00 UTC 3
 TXT
+# internationalised domains in Unicode; the right-to-left one between
+# U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE, its
+# counts in the same columns as the others'
+fsi=$(printf '\342\201\250')
+pdi=$(printf '\342\201\251')
+assert_grep "^  ${fsi}مثال\.إختبار${pdi} {27} {9}20 {9}19 {10}0\$" "$E2E_TMP/out"
+assert_grep '^  example\.org {27} {8}200 {8}186 {9}16$' "$E2E_TMP/out"
+assert_no_grep 'xn--' "$E2E_TMP/out"
 # autoreplies are not bounces; no address of a supporter is printed
 assert_no_grep 'out of office' "$E2E_TMP/out"
 assert_no_grep '@' "$E2E_TMP/out"
@@ -145,12 +152,18 @@ for l in langs:
 # per-language figures add up to the totals
 for k in keys[:-1]:
     assert sum(l[k] for l in langs) == r[k], k
+# domain as stored (ASCII, for scripts), domain_display for people
 assert r["top_domains"] == [
-    dict(domain="example.org", recipients=200, sent=186, bounced=16),
-    dict(domain="example.com", recipients=100, sent=90, bounced=10),
-    dict(domain="exemple.fr", recipients=50, sent=46, bounced=4),
-    dict(domain="ejemplo.es", recipients=30, sent=29, bounced=2),
-    dict(domain="example.ae", recipients=20, sent=19, bounced=0),
+    dict(domain="example.org", domain_display="example.org", recipients=200,
+         sent=186, bounced=16),
+    dict(domain="example.com", domain_display="example.com", recipients=100,
+         sent=90, bounced=10),
+    dict(domain="exemple.fr", domain_display="exemple.fr", recipients=50,
+         sent=46, bounced=4),
+    dict(domain="xn--espaa-rta.es", domain_display="españa.es",
+         recipients=30, sent=29, bounced=2),
+    dict(domain="xn--mgbh0fb.xn--kgbechtv", domain_display="مثال.إختبار",
+         recipients=20, sent=19, bounced=0),
 ], r["top_domains"]
 assert [(b["kind"], b["status"], b["reason"], b["count"])
         for b in r["top_bounce_reasons"]] == [

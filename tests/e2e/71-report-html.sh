@@ -52,6 +52,11 @@ assert_grep '&lt;iframe src=//evil.example&gt;' "$E2E_TMP/inj.html"
 assert_grep 'Free Maryam Nasser &amp; the &lt;Tunis&gt; 3' "$html"
 assert_grep '<svg[^>]*aria-label="Delivery funnel"' "$html"
 assert_grep '<svg[^>]*aria-label="Signatures per hour"' "$html"
+# internationalised domains in Unicode, each isolated in <bdi> so that the
+# right-to-left one cannot reorder its row; the stored form on hover
+assert_grep '<td><bdi title="xn--espaa-rta.es">españa.es</bdi></td>' "$html"
+assert_grep '<td><bdi title="xn--mgbh0fb.xn--kgbechtv">مثال\.إختبار</bdi></td>' "$html"
+assert_grep '<td><bdi>example\.org</bdi></td>' "$html"
 
 # Render a page with headless Chromium: screenshot, DOM, and its log.
 render() {
@@ -85,7 +90,8 @@ dom="$E2E_TMP/appeal.dom"
 for text in 'From email to signature' 'Signatures over time' 'By language' \
     'What happened to each email' 'Why emails bounced' 'Where the emails went' \
     '>400<' '>370<' '>338<' '>73<' '>17.6%<' 'English <span class="tag">en</span>' \
-    'German <span class="tag">de</span>' '2 March 2026, 09:05 UTC' '5 min 00 s'; do
+    'German <span class="tag">de</span>' '2 March 2026, 09:05 UTC' '5 min 00 s' \
+    '>españa.es</bdi>' '>مثال.إختبار</bdi>'; do
     grep -qF -- "$text" "$dom" || fail "the rendered page lacks '$text'"
 done
 python3 - "$E2E_TMP/appeal.png" <<'PY'

@@ -59,8 +59,9 @@ got = {k: (l["recipients"], l["sent"], l["signatures"], l["signers_mailed"],
 assert got == {"fr": (1, 1, 2, 1, 0), "ar": (1, 1, 1, 1, 0),
                "ru": (1, 1, 1, 1, 1), "fa": (1, 0, 1, 0, 0)}, got
 assert sum(h["signatures"] for h in r["signatures_per_hour"]) == 5
-assert r["top_domains"] == [dict(domain="example.org", recipients=4, sent=3,
-                                 bounced=0)], r["top_domains"]
+assert r["top_domains"] == [dict(domain="example.org",
+                                 domain_display="example.org", recipients=4,
+                                 sent=3, bounced=0)], r["top_domains"]
 assert r["duration_seconds"] == 2, r["duration_seconds"]
 PY
 expect_rc 0 --config "$WS/tocsin.json" report

@@ -20,6 +20,8 @@ failed; webhook by people who were not recipients: en 4, de 3.
 Per hour from 09:00: 20, 25, 12, 0, 8, 5, 3 (73).
 Sends from 09:00:00 to 09:05:00 (300 s).
 Bounce reasons: one unmatched hard bounce besides, two autoreplies.
+Domains: half of each language at example.org, the rest at the language's
+own; the Spanish and Arabic ones are internationalised (xn--).
 """
 
 T0 = 1772442000  # 2026-03-02T09:00:00Z
@@ -33,9 +35,12 @@ LANGS = [
     ("fr", "exemple.fr",
      [("sent", 85), ("deferred", 3), ("failed", 2), ("uncertain", 1),
       ("expired", 1), ("bounced", 8)], 2, 1, 2),
-    ("es", "ejemplo.es", [("sent", 55), ("failed", 1), ("bounced", 4)],
-     0, 0, 1),
-    ("ar", "example.ae", [("sent", 38), ("deferred", 2)], 0, 0, 0),
+    # internationalised domains, stored as import stores them (A-labels):
+    # españa.es, and مثال.إختبار (right to left)
+    ("es", "xn--espaa-rta.es",
+     [("sent", 55), ("failed", 1), ("bounced", 4)], 0, 0, 1),
+    ("ar", "xn--mgbh0fb.xn--kgbechtv", [("sent", 38), ("deferred", 2)],
+     0, 0, 0),
 ]
 LINK = {"en": 30, "fr": 15, "es": 8, "ar": 5}
 WEBHOOK_MAILED = {"en": 5, "fr": 2}

@@ -2,7 +2,8 @@
  * test_report: the figures assembled from a small database (per language
  * and in total), conversion, duration and rate, the formats (text, CSV,
  * JSON, HTML), HTML escaping of database values, address redaction in
- * bounce reasons, and the edge cases: nothing sent, no signatures, no
+ * bounce reasons, internationalised domains (Unicode, isolated when
+ * right-to-left), and the edge cases: nothing sent, no signatures, no
  * appeal, a full output buffer.
  */
 #include <stdio.h>
@@ -505,6 +506,141 @@ test_report_html_chart_periods(void **state)
     buf_release(&b);
 }
 
+/*
+ * Appeal i-1: recipients at müller.de (3, one bounced), at مثال.إختبار
+ * (2), and one each at an ASCII domain, a domain with markup, an "xn--"
+ * label that is Punycode but no A-label (shown as stored) and 例子.中国
+ * (two columns a character on a terminal).
+ */
+static const char idn_sql[] =
+    "INSERT INTO subscribers (id, email, email_key, email_display, created,"
+    " updated) VALUES"
+    " (1, 'a@xn--mller-kva.de', 'a@xn--mller-kva.de', 'a', 0, 0),"
+    " (2, 'b@xn--mller-kva.de', 'b@xn--mller-kva.de', 'b', 0, 0),"
+    " (3, 'c@xn--mller-kva.de', 'c@xn--mller-kva.de', 'c', 0, 0),"
+    " (4, 'd@xn--mgbh0fb.xn--kgbechtv', 'd@xn--mgbh0fb.xn--kgbechtv', 'd',"
+    "  0, 0),"
+    " (5, 'e@xn--mgbh0fb.xn--kgbechtv', 'e@xn--mgbh0fb.xn--kgbechtv', 'e',"
+    "  0, 0),"
+    " (6, 'f@plain.example', 'f@plain.example', 'f', 0, 0),"
+    " (7, 'g@x<b>.example', 'g@x<b>.example', 'g', 0, 0),"
+    " (8, 'h@xn--a.example', 'h@xn--a.example', 'h', 0, 0),"
+    " (9, 'i@xn--fsqu00a.xn--fiqs8s', 'i@xn--fsqu00a.xn--fiqs8s', 'i', 0,"
+    "  0);"
+    "INSERT INTO appeals (seq, id, content_hash, title, doc, status, created,"
+    " updated) VALUES (1, 'i-1', 'h', 'IDN', '{}', 'done', 1772438400, 0);"
+    "INSERT INTO deliveries (appeal_seq, subscriber_id, email, language,"
+    " state, sent_at, updated) SELECT 1, id, email, 'en',"
+    " CASE id WHEN 1 THEN 'bounced' ELSE 'sent' END, 1772442000 + id, 0"
+    " FROM subscribers;";
+
+static int
+setup_idn(void **state)
+{
+    struct store *st = NULL;
+    struct merr err = {0};
+
+    if (store_open(":memory:", STORE_CREATE, &st, &err) != 0 ||
+        sqlite3_exec(st->db, idn_sql, NULL, NULL, NULL) != SQLITE_OK) {
+        store_close(st);
+        return -1;
+    }
+    *state = st;
+    return 0;
+}
+
+/* The JSON entry i of top_domains has domain and domain_display. */
+static void
+assert_json_domain(json_t *domains, size_t i, const char *domain,
+                   const char *display)
+{
+    json_t *d = json_array_get(domains, i);
+
+    assert_non_null(d);
+    assert_string_equal(json_string_value(json_object_get(d, "domain")),
+                        domain);
+    assert_string_equal(json_string_value(json_object_get(d, "domain_display")),
+                        display);
+}
+
+static void
+test_report_idn_domains(void **state)
+{
+    struct report_opts o = {NULL, T0};
+    struct report r;
+    struct merr err = {0};
+    struct buf b;
+    json_t *j, *domains;
+
+    assert_int_equal(report_load(*state, "i-1", &r, &err), 0);
+    assert_int_equal(r.ndomains, 6);
+    /* most recipients first, then the stored (ASCII) order */
+    assert_string_equal(r.domains[0].domain, "xn--mller-kva.de");
+    assert_string_equal(r.domains[0].display, "müller.de");
+    assert_int_equal(r.domains[0].bounced, 1);
+    assert_string_equal(r.domains[1].domain, "xn--mgbh0fb.xn--kgbechtv");
+    assert_string_equal(r.domains[1].display, "مثال.إختبار");
+    assert_string_equal(r.domains[2].display, "plain.example");
+    assert_string_equal(r.domains[3].display, "x<b>.example");
+    assert_string_equal(r.domains[4].display, "xn--a.example");
+    assert_string_equal(r.domains[5].display, "例子.中国");
+
+    /* text: Unicode, the Arabic domain between U+2068 and U+2069, the
+     * counts in the same column whatever the bytes per character */
+    buf_init(&b, TOCSIN_MAX_REPORT);
+    assert_int_equal(report_write(&r, REPORT_TEXT, &o, &b, &err), 0);
+    assert_non_null(strstr(buf_str(&b),
+                           "\n  müller.de                             "
+                           "          3          3          1\n"));
+    assert_non_null(strstr(
+        buf_str(&b), "\n  \u2068مثال.إختبار\u2069                           "
+                     "          2          2          0\n"));
+    assert_non_null(strstr(buf_str(&b),
+                           "\n  plain.example                         "
+                           "          1          1          0\n"));
+    assert_non_null(strstr(buf_str(&b),
+                           "\n  xn--a.example                         "
+                           "          1          1          0\n"));
+    assert_non_null(strstr(buf_str(&b),
+                           "\n  例子.中国                             "
+                           "          1          1          0\n"));
+    assert_null(strstr(buf_str(&b), "xn--mller"));
+    buf_reset(&b);
+
+    /* JSON: domain as stored for scripts, domain_display for people */
+    assert_int_equal(report_write(&r, REPORT_JSON, &o, &b, &err), 0);
+    j = json_loads(buf_str(&b), 0, NULL);
+    assert_non_null(j);
+    domains = json_object_get(j, "top_domains");
+    assert_int_equal(json_array_size(domains), 6);
+    assert_json_domain(domains, 0, "xn--mller-kva.de", "müller.de");
+    assert_json_domain(domains, 1, "xn--mgbh0fb.xn--kgbechtv", "مثال.إختبار");
+    assert_json_domain(domains, 2, "plain.example", "plain.example");
+    assert_json_domain(domains, 3, "x<b>.example", "x<b>.example");
+    assert_json_domain(domains, 4, "xn--a.example", "xn--a.example");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(domains, 0), "recipients")),
+                     3);
+    json_decref(j);
+    buf_reset(&b);
+
+    /* HTML: each domain isolated in <bdi>, escaped, the ASCII form in
+     * the title when it differs */
+    assert_int_equal(report_write(&r, REPORT_HTML, &o, &b, &err), 0);
+    assert_non_null(strstr(buf_str(&b), "<td><bdi title=\"xn--mller-kva.de\">"
+                                        "müller.de</bdi></td>"));
+    assert_non_null(strstr(buf_str(&b),
+                           "<td><bdi title=\"xn--mgbh0fb.xn--kgbechtv\">"
+                           "مثال.إختبار</bdi></td>"));
+    assert_non_null(strstr(buf_str(&b), "<td><bdi>plain.example</bdi></td>"));
+    assert_non_null(
+        strstr(buf_str(&b), "<td><bdi>x&lt;b&gt;.example</bdi></td>"));
+    assert_non_null(strstr(buf_str(&b), "<td><bdi>xn--a.example</bdi></td>"));
+    assert_null(strstr(buf_str(&b), "x<b>"));
+    buf_release(&b);
+    report_release(&r);
+}
+
 int
 main(void)
 {
@@ -519,6 +655,9 @@ main(void)
         cmocka_unit_test(test_report_output_cap),
         cmocka_unit_test(test_report_redact_addresses),
         cmocka_unit_test(test_report_helpers),
+        /* its own database */
+        cmocka_unit_test_setup_teardown(test_report_idn_domains, setup_idn,
+                                        teardown),
         /* last: it adds an appeal */
         cmocka_unit_test(test_report_html_chart_periods),
     };
