@@ -23,7 +23,7 @@ match_token(struct store *st, const struct token_keys *keys, const char *tok,
         token_check(keys, tok, strlen(tok), &seq, &sub) != 0) {
         return false;
     }
-    if (store_bounce_find_delivery(st, seq, sub, &m->email, &err) != 0) {
+    if (store_bounce_find_delivery(st, seq, sub, &m->email, NULL, &err) != 0) {
         return false;
     }
     m->seq = seq;
@@ -45,7 +45,8 @@ bounce_match_report(struct store *st, const struct token_keys *keys,
     if (rep->message_id[0] != '\0' &&
         store_bounce_find_message_id(st, rep->message_id, &m->seq, &m->sub,
                                      &err) == 0) {
-        (void)store_bounce_find_delivery(st, m->seq, m->sub, &m->email, &err);
+        (void)store_bounce_find_delivery(st, m->seq, m->sub, &m->email, NULL,
+                                         &err);
         m->how = "message-id";
         return;
     }
@@ -142,7 +143,8 @@ bounce_date(struct store *st, const struct dsn_report *rep,
     int64_t sent = 0;
 
     if (appeal_seq > 0 && subscriber_id > 0 &&
-        store_bounce_sent_at(st, appeal_seq, subscriber_id, &sent, &err) != 0) {
+        store_bounce_find_delivery(st, appeal_seq, subscriber_id, NULL, &sent,
+                                   &err) != 0) {
         sent = 0;
     }
     return bounce_pick_date(rep, rcpt, sent, now);

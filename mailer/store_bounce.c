@@ -369,13 +369,17 @@ out:
 int
 store_bounce_find_delivery(struct store *st, int64_t appeal_seq,
                            int64_t subscriber_id, char **email,
-                           struct merr *err)
+                           int64_t *sent_at, struct merr *err)
 {
-    static const char sql[] = "SELECT email FROM deliveries"
+    static const char sql[] = "SELECT email, coalesce(sent_at, 0)"
+                              " FROM deliveries"
                               " WHERE appeal_seq = ? AND subscriber_id = ?";
     sqlite3_stmt *s = NULL;
     int rc;
 
+    if (sent_at != NULL) {
+        *sent_at = 0;
+    }
     rc = store_stmt(st, sql, &s, err);
     if (rc != 0) {
         return rc;
@@ -387,42 +391,15 @@ store_bounce_find_delivery(struct store *st, int64_t appeal_seq,
         if (email != NULL) {
             *email = xstrdup(store_col_text(s, 0));
         }
+        if (sent_at != NULL) {
+            *sent_at = sqlite3_column_int64(s, 1);
+        }
         rc = 0;
     } else if (rc == SQLITE_DONE) {
         rc = merr_set(err, MERR_NOTFOUND, "no delivery %lld/%lld",
                       (long long)appeal_seq, (long long)subscriber_id);
     } else {
         rc = store_fail(st, err, "find delivery");
-    }
-    sqlite3_reset(s);
-    return rc;
-}
-
-int
-store_bounce_sent_at(struct store *st, int64_t appeal_seq,
-                     int64_t subscriber_id, int64_t *sent_at, struct merr *err)
-{
-    static const char sql[] = "SELECT coalesce(sent_at, 0) FROM deliveries"
-                              " WHERE appeal_seq = ? AND subscriber_id = ?";
-    sqlite3_stmt *s = NULL;
-    int rc;
-
-    *sent_at = 0;
-    rc = store_stmt(st, sql, &s, err);
-    if (rc != 0) {
-        return rc;
-    }
-    sqlite3_bind_int64(s, 1, appeal_seq);
-    sqlite3_bind_int64(s, 2, subscriber_id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *sent_at = sqlite3_column_int64(s, 0);
-        rc = 0;
-    } else if (rc == SQLITE_DONE) {
-        rc = merr_set(err, MERR_NOTFOUND, "no delivery %lld/%lld",
-                      (long long)appeal_seq, (long long)subscriber_id);
-    } else {
-        rc = store_fail(st, err, "read sent time");
     }
     sqlite3_reset(s);
     return rc;

@@ -65,20 +65,13 @@ int store_bounce_find_message_id(struct store *st, const char *message_id,
 
 /*
  * Does the delivery (appeal_seq, subscriber_id) exist?  With email not
- * NULL, *email gets its address (caller frees with free()).
+ * NULL, *email gets its address (caller frees with free()); with sent_at
+ * not NULL, *sent_at when it was sent (0: no sent time).
  * MERR_NOTFOUND, MERR_DB.
  */
 int store_bounce_find_delivery(struct store *st, int64_t appeal_seq,
                                int64_t subscriber_id, char **email,
-                               struct merr *err);
-
-/*
- * When the delivery (appeal_seq, subscriber_id) was sent: *sent_at, 0
- * when it has no sent time.  MERR_NOTFOUND, MERR_DB.
- */
-int store_bounce_sent_at(struct store *st, int64_t appeal_seq,
-                         int64_t subscriber_id, int64_t *sent_at,
-                         struct merr *err);
+                               int64_t *sent_at, struct merr *err);
 
 /*
  * The subscriber of appeal_seq's delivery to address (case-insensitive);

@@ -394,10 +394,11 @@ test_store_bounce_lookups(void **state)
     assert_int_equal(
         store_bounce_find_message_id(f->st, "<nope@x>", &seq, &sub, &err),
         MERR_NOTFOUND);
-    assert_int_equal(store_bounce_find_delivery(f->st, 7, 2, &email, &err), 0);
+    assert_int_equal(
+        store_bounce_find_delivery(f->st, 7, 2, &email, NULL, &err), 0);
     assert_string_equal(email, "Bob@Example.org");
     free(email);
-    assert_int_equal(store_bounce_find_delivery(f->st, 8, 2, NULL, &err),
+    assert_int_equal(store_bounce_find_delivery(f->st, 8, 2, NULL, NULL, &err),
                      MERR_NOTFOUND);
     assert_int_equal(
         store_bounce_find_address(f->st, 7, "BOB@example.ORG", &sub, &err), 0);
