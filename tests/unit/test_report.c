@@ -64,12 +64,9 @@ static const char fixture_sql[] =
 static int
 setup(void **state)
 {
-    struct store *st = NULL;
-    struct merr err = {0};
+    struct store *st = unit_store(fixture_sql);
 
-    if (store_open(":memory:", STORE_CREATE, &st, &err) != 0 ||
-        sqlite3_exec(st->db, fixture_sql, NULL, NULL, NULL) != SQLITE_OK) {
-        store_close(st);
+    if (st == NULL) {
         return -1;
     }
     *state = st;
@@ -537,12 +534,9 @@ static const char idn_sql[] =
 static int
 setup_idn(void **state)
 {
-    struct store *st = NULL;
-    struct merr err = {0};
+    struct store *st = unit_store(idn_sql);
 
-    if (store_open(":memory:", STORE_CREATE, &st, &err) != 0 ||
-        sqlite3_exec(st->db, idn_sql, NULL, NULL, NULL) != SQLITE_OK) {
-        store_close(st);
+    if (st == NULL) {
         return -1;
     }
     *state = st;

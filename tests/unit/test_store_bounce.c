@@ -64,11 +64,11 @@ setup(void **state)
     struct fixture *f = xcalloc(1, sizeof(*f));
     struct merr err = {0};
 
-    if (store_open(":memory:", STORE_CREATE, &f->st, &err) != 0 ||
+    f->st = unit_store(fixture_sql);
+    if (f->st == NULL ||
         token_keys_init(&f->keys,
                         "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", &err) !=
-            0 ||
-        sqlite3_exec(f->st->db, fixture_sql, NULL, NULL, NULL) != SQLITE_OK) {
+            0) {
         return -1;
     }
     *state = f;

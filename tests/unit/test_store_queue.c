@@ -41,11 +41,9 @@ static const char seed[] =
 static int
 setup(void **state)
 {
-    struct store *st = NULL;
-    struct merr err = {0};
+    struct store *st = unit_store(seed);
 
-    if (store_open(":memory:", STORE_CREATE, &st, &err) != 0 ||
-        store_exec(st, seed, &err) != 0) {
+    if (st == NULL) {
         return -1;
     }
     *state = st;

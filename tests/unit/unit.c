@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 const char *
@@ -90,4 +92,20 @@ unit_slurp(const char *path, size_t *len)
         *len = b.len;
     }
     return buf_take(&b);
+}
+
+struct store *
+unit_store(const char *sql)
+{
+    struct store *st = NULL;
+    struct merr err = {0};
+
+    if (store_open(":memory:", STORE_CREATE, &st, &err) != 0) {
+        return NULL;
+    }
+    if (sql != NULL && store_exec(st, sql, &err) != 0) {
+        store_close(st);
+        return NULL;
+    }
+    return st;
 }

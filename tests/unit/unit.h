@@ -35,4 +35,10 @@ void unit_rmtree(const char *path);
 /* Read a whole file (asserting success); caller frees with free(). */
 char *unit_slurp(const char *path, size_t *len);
 
+struct store;
+
+/* A fresh in-memory database at the latest schema with sql run in it, or
+ * NULL (nothing left open) when either fails. */
+struct store *unit_store(const char *sql);
+
 #endif
