@@ -333,6 +333,9 @@ template_render(const struct template *t, const json_t *const *stack, size_t n,
     return render_ops(&rs, &t->root, 0, t->root.nops);
 }
 
+/* Exactly the spec's escaping (& " < >), which its interpolation tests
+ * check byte for byte: not buf_add_html(), which also escapes ' for the
+ * messages and pages tocsin writes itself. */
 int
 template_escape_html(struct buf *out, const char *s, size_t n, void *arg)
 {
