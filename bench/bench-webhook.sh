@@ -43,6 +43,6 @@ PROJECT_WEBHOOK_KEEP_DB=1
 PROJECT_WEBHOOK_CMD="cd '$ws' && exec '$top/tocsin' serve --listen \"\$WEBHOOK_LISTEN\""
 export WEBHOOK_SECRET WEBHOOK_APPEAL PROJECT_WEBHOOK_DB PROJECT_WEBHOOK_KEEP_DB \
     PROJECT_WEBHOOK_CMD
-ONLY=http,project HTTP_RUNS=${HTTP_RUNS:-3} bash "$peers/run-peers.sh" |
+ONLY=${BENCH_ONLY:-http,project} HTTP_RUNS=${HTTP_RUNS:-3} bash "$peers/run-peers.sh" |
     tee "$here/out/webhook.txt"
 echo "bench-webhook: signatures stored: $(sqlite3 "$ws/tocsin.db" 'SELECT count(*) FROM signatures')"

@@ -41,6 +41,8 @@ static _Atomic uint64_t commit_bucket[NBUCKETS + 1];
 static _Atomic uint64_t commit_count;
 static _Atomic uint64_t commit_usec; /* sum, microseconds */
 static _Atomic uint64_t commit_jobs;
+static _Atomic uint64_t restart_count;
+static _Atomic uint64_t restart_usec; /* sum, microseconds */
 
 static size_t
 status_index(int status)
@@ -117,6 +119,13 @@ metrics_commit(double seconds, size_t jobs)
     add(&commit_jobs, jobs);
 }
 
+void
+metrics_wal_restart(double seconds)
+{
+    add(&restart_count, 1);
+    add(&restart_usec, (uint64_t)(seconds * 1e6));
+}
+
 uint64_t
 metrics_requests(enum metrics_route route, int status)
 {
@@ -127,6 +136,12 @@ uint64_t
 metrics_rejects(enum metrics_reason reason)
 {
     return get(&rejects[reason]);
+}
+
+uint64_t
+metrics_wal_restarts(void)
+{
+    return get(&restart_count);
 }
 
 void
@@ -151,6 +166,8 @@ metrics_reset(void)
     atomic_store(&commit_count, 0);
     atomic_store(&commit_usec, 0);
     atomic_store(&commit_jobs, 0);
+    atomic_store(&restart_count, 0);
+    atomic_store(&restart_usec, 0);
 }
 
 static int
@@ -254,10 +271,20 @@ render_commits(struct buf *out)
             "# HELP tocsin_commit_jobs_total Requests committed by the "
             "group commits.\n"
             "# TYPE tocsin_commit_jobs_total counter\n"
-            "tocsin_commit_jobs_total %llu\n",
+            "tocsin_commit_jobs_total %llu\n"
+            "# HELP tocsin_wal_restarts_total Checkpoints the writer "
+            "finished itself, after which the WAL starts over.\n"
+            "# TYPE tocsin_wal_restarts_total counter\n"
+            "tocsin_wal_restarts_total %llu\n"
+            "# HELP tocsin_wal_restart_seconds_total Time the writer spent "
+            "in them.\n"
+            "# TYPE tocsin_wal_restart_seconds_total counter\n"
+            "tocsin_wal_restart_seconds_total %.6f\n",
             (double)get(&commit_usec) / 1e6,
             (unsigned long long)get(&commit_count),
-            (unsigned long long)get(&commit_jobs));
+            (unsigned long long)get(&commit_jobs),
+            (unsigned long long)get(&restart_count),
+            (double)get(&restart_usec) / 1e6);
     }
     return rc;
 }

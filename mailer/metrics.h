@@ -60,12 +60,17 @@ void metrics_unsubscribe(void);
 /* One group commit: its duration in seconds and how many jobs it held. */
 void metrics_commit(double seconds, size_t jobs);
 
+/* The writer finished a checkpoint itself and the WAL starts over; it
+ * held the writer for seconds. */
+void metrics_wal_restart(double seconds);
+
 /* Append the Prometheus text exposition (format 0.0.4).  MERR_LIMIT. */
 int metrics_render(struct buf *out);
 
 /* Read one counter (tests). */
 uint64_t metrics_requests(enum metrics_route route, int status);
 uint64_t metrics_rejects(enum metrics_reason reason);
+uint64_t metrics_wal_restarts(void);
 
 /* Zero everything (tests, and each serve run). */
 void metrics_reset(void);

@@ -468,10 +468,11 @@ store_sig_manual_checkpoints(struct store *st, struct merr *err)
 }
 
 int
-store_sig_checkpoint(struct store *st, struct merr *err)
+store_sig_checkpoint(struct store *st, int *wal_frames, int *copied,
+                     struct merr *err)
 {
     int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                       NULL, NULL);
+                                       wal_frames, copied);
 
     /* BUSY: another checkpoint runs; it will be done next time */
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {

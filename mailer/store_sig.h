@@ -92,11 +92,14 @@ void store_sig_rollback_to(struct store *st);
 /*
  * Checkpoints: store_sig_manual_checkpoints turns SQLite's automatic
  * checkpoint off on st (the writer's connection), and
- * store_sig_checkpoint runs a PASSIVE one (never blocks a writer) on
- * another connection.  MERR_DB.
+ * store_sig_checkpoint runs a PASSIVE one (never blocks a writer), on
+ * another connection or on the writer's between transactions.  When not
+ * NULL, *wal_frames gets the frames in the WAL and *copied those now in
+ * the database (equal: the next write starts the WAL over).  MERR_DB.
  */
 int store_sig_manual_checkpoints(struct store *st, struct merr *err);
-int store_sig_checkpoint(struct store *st, struct merr *err);
+int store_sig_checkpoint(struct store *st, int *wal_frames, int *copied,
+                         struct merr *err);
 
 /* true in *out if the person (email key) signed appeal seq.  MERR_DB. */
 int store_sig_has_signed(struct store *st, int64_t seq, const char *person_key,
