@@ -101,13 +101,13 @@ next_cp(const unsigned char **s)
 }
 
 /*
- * Terminal columns of a domain shown in Unicode, and in *rtl whether it
- * has right-to-left letters.  main() runs in the C locale, where wcwidth()
- * knows no character beyond ASCII, so the few ranges that matter for
- * domain names are here: combining marks take no column, East Asian wide
- * characters two (as wcwidth() says in a UTF-8 locale), everything else
- * one.  Indic vowel signs count one: an approximation, at worst a column
- * or two off.  An invalid byte counts one.
+ * Terminal columns of text (a domain shown in Unicode, a bounce reason),
+ * and in *rtl whether it has right-to-left letters.  main() runs in the C
+ * locale, where wcwidth() knows no character beyond ASCII, so the few
+ * ranges that matter for domain names and mail servers' words are here:
+ * combining marks take no column, East Asian wide characters two (as wcwidth()
+ * says in a UTF-8 locale), everything else one.  Indic vowel signs count one:
+ * an approximation, at worst a column or two off.  An invalid byte counts one.
  */
 static size_t
 text_width(const char *s, bool *rtl)
@@ -152,27 +152,36 @@ text_width(const char *s, bool *rtl)
 }
 
 /*
- * "  DOMAIN" padded to 40 columns.  A domain with right-to-left letters is
- * put between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL
- * ISOLATE (UAX #9 section 2.7, what <bdi> is in HTML): a terminal that
- * applies the bidi algorithm then shows the domain right to left in its
- * column, and keeps the line left to right, instead of carrying the counts
- * that follow into the Arabic or Hebrew run and moving them to the left.
- * Both marks take no column.  The padding counts columns, not bytes.
+ * Text padded to cols columns (a domain, a bounce reason).  Text with
+ * right-to-left letters is put between U+2068 FIRST STRONG ISOLATE and
+ * U+2069 POP DIRECTIONAL ISOLATE (UAX #9 section 2.7, what <bdi> is in
+ * HTML): a terminal that applies the bidi algorithm then shows it right
+ * to left in its column, and keeps the line left to right, instead of
+ * carrying the counts that follow into the Arabic or Hebrew run and
+ * moving them to the left.  Both marks take no column.  The padding
+ * counts columns, not bytes; longer text is not cut.
  */
 static int
-text_domain(struct buf *out, const char *display)
+text_cell(struct buf *out, const char *s, size_t cols)
 {
     bool rtl;
-    size_t w = text_width(display, &rtl);
+    size_t w = text_width(s, &rtl);
     int rc;
 
-    rc = buf_addf(out, "  %s%s%s", rtl ? TEXT_FSI : "", display,
-                  rtl ? TEXT_PDI : "");
-    for (size_t i = w; i < 38 && rc == 0; i++) {
+    rc = buf_addf(out, "%s%s%s", rtl ? TEXT_FSI : "", s, rtl ? TEXT_PDI : "");
+    for (size_t i = w; i < cols && rc == 0; i++) {
         rc = buf_addc(out, ' ');
     }
     return rc;
+}
+
+/* "  DOMAIN" padded to 40 columns. */
+static int
+text_domain(struct buf *out, const char *display)
+{
+    int rc = buf_adds(out, "  ");
+
+    return rc != 0 ? rc : text_cell(out, display, 38);
 }
 
 /* The figure table: rows are figures, columns total and languages. */
@@ -248,9 +257,10 @@ text_lists(const struct report *r, struct buf *out)
     for (size_t i = 0; i < r->nreasons && rc == 0; i++) {
         const struct report_reason *x = &r->reasons[i];
 
-        rc = buf_addf(out, "  %-9s %-8s %-48s %10lld\n", x->kind,
-                      x->status[0] != '\0' ? x->status : "-", x->reason,
-                      (long long)x->count);
+        rc = buf_addf(out, "  %-9s %-8s ", x->kind,
+                      x->status[0] != '\0' ? x->status : "-");
+        rc = rc != 0 ? rc : text_cell(out, x->reason, 48);
+        rc = rc != 0 ? rc : buf_addf(out, " %10lld\n", (long long)x->count);
     }
     rc = rc != 0 ? rc
                  : buf_addf(out, "\n%-40s %10s\n", "signatures_per_hour",

@@ -529,7 +529,15 @@ static const char idn_sql[] =
     "INSERT INTO deliveries (appeal_seq, subscriber_id, email, language,"
     " state, sent_at, updated) SELECT 1, id, email, 'en',"
     " CASE id WHEN 1 THEN 'bounced' ELSE 'sent' END, 1772442000 + id, 0"
-    " FROM subscribers;";
+    " FROM subscribers;"
+    "INSERT INTO bounces (appeal_seq, subscriber_id, recipient, kind, status,"
+    " reason, source, received_at) VALUES"
+    " (1, 1, 'a@xn--mller-kva.de', 'soft', '4.2.2',"
+    "  'Почтовый ящик переполнен', 's1', 0),"
+    " (1, 4, 'd@xn--mgbh0fb.xn--kgbechtv', 'hard', '5.1.1',"
+    "  'المستخدم غير موجود', 's2', 0),"
+    " (1, 9, 'i@xn--fsqu00a.xn--fiqs8s', 'hard', '5.1.1',"
+    "  '用户不存在', 's3', 0);";
 
 static int
 setup_idn(void **state)
@@ -598,6 +606,17 @@ test_report_idn_domains(void **state)
     assert_non_null(strstr(buf_str(&b),
                            "\n  例子.中国                             "
                            "          1          1          0\n"));
+    /* bounce reasons: the count in the same column too */
+    assert_non_null(strstr(buf_str(&b), "\n  soft      4.2.2    Почтовый ящик "
+                                        "переполнен                        "
+                                        "          1\n"));
+    assert_non_null(strstr(buf_str(&b),
+                           "\n  hard      5.1.1    \u2068المستخدم غير "
+                           "موجود\u2069                              "
+                           "          1\n"));
+    assert_non_null(strstr(buf_str(&b), "\n  hard      5.1.1    用户不存在  "
+                                        "                                    "
+                                        "          1\n"));
     assert_null(strstr(buf_str(&b), "xn--mller"));
     buf_reset(&b);
 
