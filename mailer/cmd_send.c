@@ -501,7 +501,12 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
     memset(&st, 0, sizeof(st));
     memset(&c, 0, sizeof(c));
     st.started = util_clock();
-    rc = register_appeal(ctx, args, a, &seq);
+    /* first: a relay URL, CA file or outbox that cannot be used stops the
+     * run before the appeal is registered or anyone is queued */
+    rc = transport_open(ctx->cfg, ctx->secrets, &args->topts, &tr, &ctx->err);
+    if (rc == 0) {
+        rc = register_appeal(ctx, args, a, &seq);
+    }
     if (rc == 0) {
         rc = lock_appeal(ctx, a, seq, &lockfd);
     }
@@ -527,10 +532,6 @@ do_send(struct tocsin_ctx *ctx, const struct send_args *args,
     }
     if (rc == 0) {
         rc = store_appeal_set_status(ctx->store, seq, "sending", &ctx->err);
-    }
-    if (rc == 0) {
-        rc = transport_open(ctx->cfg, ctx->secrets, &args->topts, &tr,
-                            &ctx->err);
     }
     if (rc == 0) {
         rc = sender_new(a, ctx->cfg, &ctx->keys, seq, &s, &ctx->err);
