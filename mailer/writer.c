@@ -164,11 +164,12 @@ restart_wal(struct writer *w)
     if (store_sig_checkpoint(w->st, &frames, &copied, &err) != 0) {
         log_warn("checkpoint: %s", err.msg);
         w->jobs_since_restart = 0;
-    } else if (frames == copied) {
+    } else if (frames >= 0 && frames == copied) {
         metrics_wal_restart(util_clock() - t0);
         w->jobs_since_restart = 0;
     } else {
-        /* a reader still uses older frames: try again a little later */
+        /* a reader still uses older frames, or another checkpoint runs
+         * (both -1): try again a little later */
         w->jobs_since_restart = writer_restart_jobs * 3 / 4;
     }
 }
