@@ -86,22 +86,6 @@ teardown(void **state)
     return 0;
 }
 
-/* One integer from a query. */
-static int64_t
-q(struct fixture *f, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    int64_t v = -1;
-
-    assert_int_equal(sqlite3_prepare_v2(f->st->db, sql, -1, &s, NULL),
-                     SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        v = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_finalize(s);
-    return v;
-}
-
 static const char *
 qs(struct fixture *f, const char *sql)
 {
@@ -161,17 +145,18 @@ test_store_bounce_hard_suppresses(void **state)
              "email_key='ana@example.org'",
              hash);
     assert_string_equal(qs(f, sql), "bounce");
-    assert_int_equal(q(f, "SELECT count(*) FROM bounces WHERE kind='hard' AND "
-                          "status='5.1.1' AND appeal_seq=7 AND "
-                          "subscriber_id=1"),
-                     1);
+    assert_int_equal(
+        unit_int(f->st, "SELECT count(*) FROM bounces WHERE kind='hard' AND "
+                        "status='5.1.1' AND appeal_seq=7 AND "
+                        "subscriber_id=1"),
+        1);
 
     /* the same bounce again (IMAP then POP3 of one mailbox): nothing */
     record(f, &b, &eff);
     assert_false(eff.recorded);
     assert_false(eff.suppressed);
-    assert_int_equal(q(f, "SELECT count(*) FROM bounces"), 1);
-    assert_int_equal(q(f, "SELECT count(*) FROM suppressions"), 1);
+    assert_int_equal(unit_int(f->st, "SELECT count(*) FROM bounces"), 1);
+    assert_int_equal(unit_int(f->st, "SELECT count(*) FROM suppressions"), 1);
 }
 
 static void
@@ -272,20 +257,22 @@ test_store_bounce_soft_backlog_days(void **state)
     assert_true(eff.suppressed); /* threshold 3 */
     assert_string_equal(qs(f, "SELECT status FROM subscribers WHERE id=3"),
                         "bounced");
-    assert_int_equal(q(f, "SELECT soft_bounces FROM subscribers WHERE id=3"),
-                     3);
+    assert_int_equal(
+        unit_int(f->st, "SELECT soft_bounces FROM subscribers WHERE id=3"), 3);
     /* the latest day, not the last one recorded */
     assert_int_equal(
-        q(f, "SELECT last_soft_bounce_day FROM subscribers WHERE id=3"),
+        unit_int(f->st,
+                 "SELECT last_soft_bounce_day FROM subscribers WHERE id=3"),
         T0 / DAY + 2);
     /* the rows keep when it happened; the bookkeeping is the run's */
-    assert_int_equal(q(f, "SELECT received_at FROM bounces WHERE "
-                          "source='<k2@mx>'"),
+    assert_int_equal(unit_int(f->st, "SELECT received_at FROM bounces WHERE "
+                                     "source='<k2@mx>'"),
                      T0);
-    assert_int_equal(q(f, "SELECT updated FROM subscribers WHERE id=3"),
-                     T0 + 7 * DAY);
-    assert_int_equal(q(f, "SELECT created FROM suppressions WHERE "
-                          "email_key='cy@example.org'"),
+    assert_int_equal(
+        unit_int(f->st, "SELECT updated FROM subscribers WHERE id=3"),
+        T0 + 7 * DAY);
+    assert_int_equal(unit_int(f->st, "SELECT created FROM suppressions WHERE "
+                                     "email_key='cy@example.org'"),
                      T0 + 7 * DAY);
 
     /* the same run again (or the same mailbox over POP3): nothing */
@@ -294,9 +281,9 @@ test_store_bounce_soft_backlog_days(void **state)
     record(f, &b, &eff);
     assert_false(eff.recorded);
     assert_false(eff.counted);
-    assert_int_equal(q(f, "SELECT soft_bounces FROM subscribers WHERE id=3"),
-                     3);
-    assert_int_equal(q(f, "SELECT count(*) FROM bounces"), 3);
+    assert_int_equal(
+        unit_int(f->st, "SELECT soft_bounces FROM subscribers WHERE id=3"), 3);
+    assert_int_equal(unit_int(f->st, "SELECT count(*) FROM bounces"), 3);
 }
 
 /* Three soft bounces of one day, read in one run: one increment. */
@@ -346,10 +333,10 @@ test_store_bounce_keeps_other_status(void **state)
     /* unsubscribed stays unsubscribed, but the address is suppressed */
     assert_string_equal(qs(f, "SELECT status FROM subscribers WHERE id=4"),
                         "unsubscribed");
-    assert_int_equal(q(f,
-                       "SELECT count(*) FROM suppressions WHERE email_key='di@"
-                       "example.org'"),
-                     1);
+    assert_int_equal(
+        unit_int(f->st, "SELECT count(*) FROM suppressions WHERE email_key='di@"
+                        "example.org'"),
+        1);
     assert_true(eff.suppressed);
 }
 
@@ -366,10 +353,11 @@ test_store_bounce_unmatched_and_null_recipient(void **state)
     /* NULL recipients are not distinct for us, unlike in UNIQUE */
     record(f, &b, &eff);
     assert_false(eff.recorded);
-    assert_int_equal(q(f, "SELECT count(*) FROM bounces WHERE recipient IS "
-                          "NULL"),
+    assert_int_equal(unit_int(f->st,
+                              "SELECT count(*) FROM bounces WHERE recipient IS "
+                              "NULL"),
                      1);
-    assert_int_equal(q(f, "SELECT count(*) FROM suppressions"), 0);
+    assert_int_equal(unit_int(f->st, "SELECT count(*) FROM suppressions"), 0);
 }
 
 static void

@@ -46,21 +46,6 @@ teardown(void **state)
     return 0;
 }
 
-static int64_t
-count(struct store *st, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    struct merr err = {0};
-    int64_t n = -1;
-
-    assert_int_equal(store_stmt(st, sql, &s, &err), 0);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        n = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_reset(s);
-    return n;
-}
-
 static struct store_sig_webhook
 hook(const char *id, const char *email)
 {
@@ -101,24 +86,24 @@ test_store_sig_webhook_rules(void **state)
     in = hook("e0", "x@example.net");
     in.appeal_id = "nope";
     assert_int_equal(record(st, &in), STORE_SIG_UNKNOWN_APPEAL);
-    assert_int_equal(count(st, "SELECT count(*) FROM webhook_events"), 0);
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM webhook_events"), 0);
 
     /* a non-subscriber without consent: signs, is not subscribed */
     in = hook("e1", "x@example.net");
     assert_int_equal(record(st, &in), STORE_SIG_STORED);
-    assert_int_equal(count(st, "SELECT count(*) FROM subscribers"), 2);
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM subscribers"), 2);
     /* the same delivery again, then the same person under a new id */
     assert_int_equal(record(st, &in), STORE_SIG_DUPLICATE_EVENT);
     in.event_id = "e2";
     assert_int_equal(record(st, &in), STORE_SIG_DUPLICATE);
-    assert_int_equal(count(st, "SELECT count(*) FROM signatures"), 1);
-    assert_int_equal(count(st, "SELECT count(*) FROM webhook_events"), 2);
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM signatures"), 1);
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM webhook_events"), 2);
 
     /* matched by address: the subscriber's row */
     in = hook("e3", "ana@example.org");
     assert_int_equal(record(st, &in), STORE_SIG_STORED);
-    assert_int_equal(count(st, "SELECT subscriber_id FROM signatures "
-                               "WHERE event_id = 'e3'"),
+    assert_int_equal(unit_int(st, "SELECT subscriber_id FROM signatures "
+                                  "WHERE event_id = 'e3'"),
                      7);
 
     /* a token for appeal 1 and subscriber 8, with another address: the
@@ -127,11 +112,11 @@ test_store_sig_webhook_rules(void **state)
     in.token_appeal = 1;
     in.token_subscriber = 8;
     assert_int_equal(record(st, &in), STORE_SIG_STORED);
-    assert_int_equal(count(st, "SELECT subscriber_id FROM signatures "
-                               "WHERE event_id = 'e4'"),
+    assert_int_equal(unit_int(st, "SELECT subscriber_id FROM signatures "
+                                  "WHERE event_id = 'e4'"),
                      8);
-    assert_int_equal(count(st, "SELECT count(*) FROM signatures WHERE "
-                               "person_key = 'bo@example.org'"),
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM signatures WHERE "
+                                  "person_key = 'bo@example.org'"),
                      1);
 
     /* a token for another appeal does not count: the address decides */
@@ -139,8 +124,8 @@ test_store_sig_webhook_rules(void **state)
     in.token_appeal = 2;
     in.token_subscriber = 7;
     assert_int_equal(record(st, &in), STORE_SIG_STORED);
-    assert_int_equal(count(st, "SELECT count(*) FROM signatures WHERE "
-                               "subscriber_id IS NULL"),
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM signatures WHERE "
+                                  "subscriber_id IS NULL"),
                      2);
 
     /* no token that resolves, no address */
@@ -153,8 +138,8 @@ test_store_sig_webhook_rules(void **state)
     in = hook("e7", "late@example.net");
     in.appeal_id = "2025-001";
     assert_int_equal(record(st, &in), STORE_SIG_CLOSED);
-    assert_int_equal(count(st, "SELECT count(*) FROM webhook_events "
-                               "WHERE id = 'e7'"),
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM webhook_events "
+                                  "WHERE id = 'e7'"),
                      0);
 }
 
@@ -169,21 +154,22 @@ test_store_sig_consent(void **state)
     in.language = "es";
     in.country = "AR";
     assert_int_equal(record(st, &in), STORE_SIG_STORED);
-    assert_int_equal(count(st, "SELECT count(*) FROM subscribers WHERE "
-                               "email_key = 'new@example.net' AND consent = 1 "
-                               "AND status = 'active' AND language = 'es'"),
+    assert_int_equal(unit_int(st,
+                              "SELECT count(*) FROM subscribers WHERE "
+                              "email_key = 'new@example.net' AND consent = 1 "
+                              "AND status = 'active' AND language = 'es'"),
                      1);
-    assert_int_equal(count(st, "SELECT count(*) FROM list_members m JOIN "
-                               "lists l ON l.id = m.list_id WHERE "
-                               "l.name = 'signers'"),
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM list_members m JOIN "
+                                  "lists l ON l.id = m.list_id WHERE "
+                                  "l.name = 'signers'"),
                      1);
     /* a forgotten person (hash in suppressions) is not subscribed again */
     in = hook("c2", "eve@example.net");
     in.consent = true;
     in.person_hash = "h-eve";
     assert_int_equal(record(st, &in), STORE_SIG_STORED);
-    assert_int_equal(count(st, "SELECT count(*) FROM subscribers WHERE "
-                               "email_key = 'eve@example.net'"),
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM subscribers WHERE "
+                                  "email_key = 'eve@example.net'"),
                      0);
 }
 
@@ -211,9 +197,9 @@ test_store_sig_link_and_unsubscribe(void **state)
     assert_int_equal(store_sig_has_signed(st, 2, "bo@example.org", &yes, &err),
                      0);
     assert_false(yes);
-    assert_int_equal(count(st, "SELECT count(*) FROM signatures WHERE "
-                               "source = 'link' AND name = 'Ana' AND "
-                               "language = 'fr' AND consent = 1"),
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM signatures WHERE "
+                                  "source = 'link' AND name = 'Ana' AND "
+                                  "language = 'fr' AND consent = 1"),
                      1);
 
     assert_int_equal(store_sig_unsubscribe(st, 8, "bo@example.org", "h-bo",
@@ -224,12 +210,14 @@ test_store_sig_link_and_unsubscribe(void **state)
     assert_int_equal(store_sig_unsubscribe(st, 8, "bo@example.org", "h-bo",
                                            "one-click", 101, &r, &err),
                      0);
-    assert_int_equal(count(st, "SELECT count(*) FROM subscribers WHERE id = 8 "
-                               "AND status = 'unsubscribed'"),
+    assert_int_equal(unit_int(st,
+                              "SELECT count(*) FROM subscribers WHERE id = 8 "
+                              "AND status = 'unsubscribed'"),
                      1);
-    assert_int_equal(count(st, "SELECT count(*) FROM suppressions WHERE "
-                               "hash = 'h-bo' AND email_key = "
-                               "'bo@example.org' AND reason = 'unsubscribed'"),
+    assert_int_equal(unit_int(st,
+                              "SELECT count(*) FROM suppressions WHERE "
+                              "hash = 'h-bo' AND email_key = "
+                              "'bo@example.org' AND reason = 'unsubscribed'"),
                      1);
     assert_int_equal(store_sig_suppressed(st, "bo@example.org", "", &yes, &err),
                      0);
@@ -273,7 +261,7 @@ test_store_sig_savepoint(void **state)
     struct store *st = *state;
     struct merr err = {0};
     struct store_sig_webhook in;
-    int64_t before = count(st, "SELECT count(*) FROM signatures");
+    int64_t before = unit_int(st, "SELECT count(*) FROM signatures");
 
     assert_int_equal(store_begin(st, &err), 0);
     assert_int_equal(store_sig_savepoint(st, &err), 0);
@@ -285,9 +273,10 @@ test_store_sig_savepoint(void **state)
     assert_int_equal(record(st, &in), STORE_SIG_STORED);
     assert_int_equal(store_sig_release(st, &err), 0);
     assert_int_equal(store_commit(st, &err), 0);
-    assert_int_equal(count(st, "SELECT count(*) FROM signatures"), before + 1);
-    assert_int_equal(count(st, "SELECT count(*) FROM webhook_events WHERE "
-                               "id = 'sp1'"),
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM signatures"),
+                     before + 1);
+    assert_int_equal(unit_int(st, "SELECT count(*) FROM webhook_events WHERE "
+                                  "id = 'sp1'"),
                      0);
 }
 

@@ -41,4 +41,8 @@ struct store;
  * NULL (nothing left open) when either fails. */
 struct store *unit_store(const char *sql);
 
+/* The first column of the first row of sql as an integer, -1 when there
+ * is no row (asserting the query compiles). */
+int64_t unit_int(struct store *st, const char *sql);
+
 #endif
