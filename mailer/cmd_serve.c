@@ -19,6 +19,9 @@
 
 /* How long in-flight requests get to finish after a stop signal. */
 #define SERVE_DRAIN_MS 10000
+/* How often the request lines gathered in memory are written: a server
+ * killed outright loses at most this much of its request log. */
+#define SERVE_LOG_FLUSH_MS 100
 /* Default polling threads at most (--threads may ask for up to 256). */
 #define SERVE_MAX_THREADS 64
 
@@ -95,6 +98,8 @@ cmd_serve(struct tocsin_ctx *ctx, int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     log_set_timestamps(true);
+    /* a line per request: gathered, written every SERVE_LOG_FLUSH_MS */
+    (void)log_buffer_start(SERVE_LOG_FLUSH_MS);
     metrics_reset();
     memset(&wo, 0, sizeof(wo));
     wo.database = ctx->cfg->database;
@@ -135,5 +140,6 @@ cmd_serve(struct tocsin_ctx *ctx, int argc, char **argv)
 out:
     server_stop(srv);
     web_free(web);
+    log_buffer_stop(); /* no thread logs any more */
     return rc;
 }
