@@ -111,6 +111,30 @@ mime_qp_append(struct buf *out, const char *p, size_t n)
         unsigned cls = qp_class[c];
         size_t need;
 
+        if (cls == QP_LIT) {
+            /* the common case, a run of literals: copied with one table
+             * look-up a byte, up to the room left on the line */
+            size_t start;
+            size_t end;
+
+            if (col >= QP_LINE - 1) {
+                *o++ = '=';
+                *o++ = '\r';
+                *o++ = '\n';
+                col = 0;
+            }
+            end = i + (QP_LINE - 1 - col);
+            if (end > n) {
+                end = n;
+            }
+            start = i;
+            do {
+                *o++ = (char)s[i++];
+            } while (i < end && qp_class[s[i]] == QP_LIT);
+            col += i - start;
+            i--; /* the loop's i++ */
+            continue;
+        }
         if (cls == QP_LF) {
             *o++ = '\r';
             *o++ = '\n';
@@ -193,6 +217,28 @@ mime_base64_append(struct buf *out, const char *p, size_t n)
     while (i < n || pending_lf) {
         size_t k = 0;
 
+        if (!pending_lf && n - i >= sizeof(line) &&
+            memchr(s + i, '\n', sizeof(line)) == NULL) {
+            /* a whole line with no line break in it (most of a body in
+             * a long-word script): encoded straight from the text */
+            if (!first) {
+                *o++ = '\r';
+                *o++ = '\n';
+            }
+            first = false;
+            for (size_t j = 0; j < sizeof(line); j += 3) {
+                unsigned v = (unsigned)s[i + j] << 16 |
+                             (unsigned)s[i + j + 1] << 8 | s[i + j + 2];
+
+                o[0] = b64_chars[v >> 18];
+                o[1] = b64_chars[(v >> 12) & 63];
+                o[2] = b64_chars[(v >> 6) & 63];
+                o[3] = b64_chars[v & 63];
+                o += 4;
+            }
+            i += sizeof(line);
+            continue;
+        }
         /* gather one line of canonical (CRLF) text */
         while (k < sizeof(line) && (i < n || pending_lf)) {
             if (pending_lf) {
