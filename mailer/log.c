@@ -93,6 +93,15 @@ flush_locked(void)
     write_all(lb.out, n);
 }
 
+/* Write what has gathered; the caller holds neither lock. */
+static void
+flush(void)
+{
+    pthread_mutex_lock(&lb.wmu);
+    flush_locked();
+    pthread_mutex_unlock(&lb.wmu);
+}
+
 static void
 buffered(enum log_level level, const char *line, size_t n)
 {
@@ -107,9 +116,7 @@ buffered(enum log_level level, const char *line, size_t n)
     pthread_mutex_lock(&lb.mu);
     while (lb.len + n > sizeof(lb.data)) {
         pthread_mutex_unlock(&lb.mu);
-        pthread_mutex_lock(&lb.wmu);
-        flush_locked();
-        pthread_mutex_unlock(&lb.wmu);
+        flush();
         pthread_mutex_lock(&lb.mu);
     }
     memcpy(lb.data + lb.len, line, n);
@@ -133,9 +140,7 @@ flusher(void *arg)
         (void)pthread_cond_timedwait(&lb.cv, &lb.mu, &until);
         if (lb.len > 0) {
             pthread_mutex_unlock(&lb.mu);
-            pthread_mutex_lock(&lb.wmu);
-            flush_locked();
-            pthread_mutex_unlock(&lb.wmu);
+            flush();
             pthread_mutex_lock(&lb.mu);
         }
     }
@@ -171,9 +176,7 @@ log_buffer_stop(void)
     pthread_mutex_unlock(&lb.mu);
     pthread_join(lb.flusher, NULL);
     atomic_store(&lb.on, false);
-    pthread_mutex_lock(&lb.wmu);
-    flush_locked();
-    pthread_mutex_unlock(&lb.wmu);
+    flush();
 }
 
 static void emit(enum log_level level, const char *fmt, va_list ap)

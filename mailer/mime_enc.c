@@ -175,6 +175,20 @@ mime_qp_append(struct buf *out, const char *p, size_t n)
     return 0;
 }
 
+/* Three bytes as four base64 characters. */
+static char *
+b64_triple(char *o, const unsigned char *in)
+{
+    unsigned v = (unsigned)in[0] << 16 | (unsigned)in[1] << 8 | in[2];
+
+    o[0] = b64_chars[v >> 18];
+    o[1] = b64_chars[(v >> 12) & 63];
+    o[2] = b64_chars[(v >> 6) & 63];
+    o[3] = b64_chars[v & 63];
+    return o + 4;
+}
+
+/* k (1 to 3) bytes, padded with '=' to four characters. */
 static char *
 b64_group(char *o, const unsigned char *in, size_t k)
 {
@@ -217,24 +231,17 @@ mime_base64_append(struct buf *out, const char *p, size_t n)
     while (i < n || pending_lf) {
         size_t k = 0;
 
+        if (!first) {
+            *o++ = '\r';
+            *o++ = '\n';
+        }
+        first = false;
         if (!pending_lf && n - i >= sizeof(line) &&
             memchr(s + i, '\n', sizeof(line)) == NULL) {
             /* a whole line with no line break in it (most of a body in
              * a long-word script): encoded straight from the text */
-            if (!first) {
-                *o++ = '\r';
-                *o++ = '\n';
-            }
-            first = false;
             for (size_t j = 0; j < sizeof(line); j += 3) {
-                unsigned v = (unsigned)s[i + j] << 16 |
-                             (unsigned)s[i + j + 1] << 8 | s[i + j + 2];
-
-                o[0] = b64_chars[v >> 18];
-                o[1] = b64_chars[(v >> 12) & 63];
-                o[2] = b64_chars[(v >> 6) & 63];
-                o[3] = b64_chars[v & 63];
-                o += 4;
+                o = b64_triple(o, s + i + j);
             }
             i += sizeof(line);
             continue;
@@ -252,11 +259,6 @@ mime_base64_append(struct buf *out, const char *p, size_t n)
                 line[k++] = s[i++];
             }
         }
-        if (!first) {
-            *o++ = '\r';
-            *o++ = '\n';
-        }
-        first = false;
         for (size_t j = 0; j < k; j += 3) {
             o = b64_group(o, line + j, k - j < 3 ? k - j : 3);
         }
