@@ -81,25 +81,6 @@ in_ranges(uint32_t c, const uint32_t (*r)[2], size_t n)
     return false;
 }
 
-/* The next code point of s (advanced); an invalid byte is itself. */
-static uint32_t
-next_cp(const unsigned char **s)
-{
-    const unsigned char *p = *s;
-    size_t len = p[0] < 0xc0 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
-    uint32_t c = len == 1 ? p[0] : p[0] & (0x3f >> (len - 1));
-
-    for (size_t k = 1; k < len; k++) {
-        if ((p[k] & 0xc0) != 0x80) {
-            *s = p + 1;
-            return p[0];
-        }
-        c = (c << 6) | (p[k] & 0x3f);
-    }
-    *s = p + len;
-    return c;
-}
-
 /*
  * Terminal columns of text (a domain shown in Unicode, a bounce reason),
  * and in *rtl whether it has right-to-left letters.  main() runs in the C
@@ -133,13 +114,19 @@ text_width(const char *s, bool *rtl)
         {0x0590, 0x08ff},   {0xfb1d, 0xfdff},   {0xfe70, 0xfefe},
         {0x10800, 0x10fff}, {0x1e800, 0x1efff},
     };
-    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
     size_t w = 0;
 
     *rtl = false;
-    while (*p != '\0') {
-        uint32_t c = next_cp(&p);
+    for (size_t i = 0; i < n;) {
+        uint32_t c;
+        size_t len = util_utf8_decode(s + i, n - i, &c);
 
+        if (len == 0) {
+            c = (unsigned char)s[i]; /* an invalid byte is itself */
+            len = 1;
+        }
+        i += len;
         if (in_ranges(c, right, TOCSIN_ARRAY_LEN(right))) {
             *rtl = true;
         }

@@ -390,55 +390,68 @@ util_parse_rfc3339(const char *s, int64_t *out)
     return util_make_time(Y, M, D, h, m, sec, sign * (oh * 60 + om), out);
 }
 
+size_t
+util_utf8_decode(const char *p, size_t n, uint32_t *cp)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    size_t len;
+    uint32_t c;
+
+    if (n == 0) {
+        return 0;
+    }
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+        c = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        c = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        c = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n) {
+        return 0;
+    }
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80) {
+            return 0;
+        }
+        c = (c << 6) | (s[k] & 0x3f);
+    }
+    /* overlong forms, surrogates, beyond U+10FFFF */
+    if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10ffff ||
+        (c >= 0xd800 && c <= 0xdfff)) {
+        return 0;
+    }
+    *cp = c;
+    return len;
+}
+
 bool
 util_utf8_valid(const char *p, size_t n, size_t *bad)
 {
-    const unsigned char *s = (const unsigned char *)p;
     size_t i = 0;
 
     while (i < n) {
-        unsigned c = s[i];
-        size_t len;
         uint32_t cp;
+        size_t len = util_utf8_decode(p + i, n - i, &cp);
 
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            goto invalid;
-        }
-        if (i + len > n) {
-            goto invalid;
-        }
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) {
-                goto invalid;
+        if (len == 0) {
+            if (bad != NULL) {
+                *bad = i;
             }
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            goto invalid;
+            return false;
         }
         i += len;
     }
     return true;
-invalid:
-    if (bad != NULL) {
-        *bad = i;
-    }
-    return false;
 }
 
 void

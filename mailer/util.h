@@ -85,6 +85,10 @@ int util_make_time(int Y, int M, int D, int h, int m, int sec, int offset,
  */
 int util_parse_rfc3339(const char *s, int64_t *out);
 
+/* The UTF-8 sequence at p[0..n): its length (1 to 4) with the code point
+ * in *cp, or 0 when it is not valid UTF-8 (or n is 0). */
+size_t util_utf8_decode(const char *p, size_t n, uint32_t *cp);
+
 /* true if p[0..n) is valid UTF-8; *bad gets the offset of the first bad
  * byte (may be NULL). */
 bool util_utf8_valid(const char *p, size_t n, size_t *bad);
