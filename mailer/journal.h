@@ -19,6 +19,7 @@
 #include "err.h"
 #include "transport.h"
 
+/* Calls on one journal must not overlap: the caller serialises them. */
 struct journal;
 
 /* One outcome as journaled. */
@@ -48,8 +49,9 @@ int journal_outcome(struct journal *j, const struct journal_outcome *o,
 /*
  * After a commit: the journal restarts holding only what the database
  * does not know yet: the deliveries still in flight (handed, no outcome)
- * and the outcomes not committed, written to a new file renamed over the
- * old one.  MERR_IO.
+ * and the outcomes not committed, appended as one block that replaces
+ * what is before it (once the file is past 4 MiB, written to a new file
+ * renamed over the old one instead).  MERR_IO, MERR_LIMIT.
  */
 int journal_rotate(struct journal *j, const int64_t *inflight, size_t n,
                    const struct journal_outcome *const *outcomes, size_t nout,

@@ -1,11 +1,14 @@
 /*
  * test_journal: the send journal read back: handed and outcomes, the last
  * outcome wins, rotation keeps what is in flight and what is not
- * committed, a cut last line, another boot's journal not trusted.
+ * committed (appended as a block, or a new file once the file is large),
+ * a cut last line, a cut rotation block, a version 1 journal, another
+ * boot's journal not trusted.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "unit.h"
 #include "journal.h"
@@ -162,6 +165,148 @@ test_journal_cut_line(void **state)
     free(dir);
 }
 
+static long
+file_size(const char *path)
+{
+    struct stat sb;
+
+    assert_int_equal(stat(path, &sb), 0);
+    return (long)sb.st_size;
+}
+
+/* This boot's id, as the journal records it. */
+static void
+this_boot(char *out, size_t size)
+{
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+    assert_non_null(f);
+    assert_non_null(fgets(out, (int)size, f));
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+}
+
+static void
+test_journal_cut_block(void **state)
+{
+    char *dir = unit_tmpdir();
+    struct journal *j = NULL;
+    struct journal_replay r;
+    struct merr err = {0};
+    struct journal_outcome o = outcome(4, QUEUE_SENT, 250, "250 ok");
+    const struct journal_outcome *outs[] = {&o};
+    const int64_t inflight[] = {3};
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
+    for (int64_t i = 1; i <= 4; i++) {
+        assert_int_equal(journal_handed(j, i, &err), 0);
+    }
+    /* two rotations: the last whole block and what follows it hold */
+    assert_int_equal(journal_rotate(j, inflight, 1, outs, 1, &err), 0);
+    assert_int_equal(journal_rotate(j, inflight, 1, NULL, 0, &err), 0);
+    assert_int_equal(journal_handed(j, 5, &err), 0);
+    journal_close(j, false);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_true(r.trusted);
+    assert_int_equal(r.nhanded, 2); /* 3 and 5 */
+    assert_int_equal(r.noutcomes, 0);
+    journal_replay_release(&r);
+    /* the process died while a rotation was written: the block has no
+     * end, and what came before it still holds */
+    f = fopen(jpath(dir), "a");
+    assert_non_null(f);
+    fputs("c\nh 9\no 3 2 250 0 0 1 250 ok\n", f);
+    fclose(f);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_int_equal(r.nhanded, 2);
+    assert_true(r.handed[0] == 3 || r.handed[1] == 3);
+    assert_true(r.handed[0] == 5 || r.handed[1] == 5);
+    assert_int_equal(r.noutcomes, 0);
+    journal_replay_release(&r);
+    /* its end written after all: the block is all that holds */
+    f = fopen(jpath(dir), "a");
+    fputs("e\n", f);
+    fclose(f);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_int_equal(r.nhanded, 1); /* 9 (3 came back) */
+    assert_int_equal(r.handed[0], 9);
+    assert_int_equal(r.noutcomes, 1);
+    journal_replay_release(&r);
+    /* an end without a start is not our writing */
+    f = fopen(jpath(dir), "a");
+    fputs("e\n", f);
+    fclose(f);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), MERR_PARSE);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_journal_compact(void **state)
+{
+    char *dir = unit_tmpdir();
+    struct journal *j = NULL;
+    struct journal_replay r;
+    struct merr err = {0};
+    const int64_t inflight[] = {123456};
+    long before;
+
+    (void)state;
+    assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
+    /* a small journal: the rotation is appended */
+    assert_int_equal(journal_handed(j, 1, &err), 0);
+    before = file_size(jpath(dir));
+    assert_int_equal(journal_rotate(j, inflight, 1, NULL, 0, &err), 0);
+    assert_true(file_size(jpath(dir)) > before);
+    /* past 4 MiB: the rotation starts a new, small file */
+    for (int64_t i = 1000000; file_size(jpath(dir)) < 4 * 1024 * 1024; i++) {
+        assert_int_equal(journal_handed(j, i, &err), 0);
+    }
+    assert_int_equal(journal_rotate(j, inflight, 1, NULL, 0, &err), 0);
+    assert_true(file_size(jpath(dir)) < 1024);
+    assert_int_equal(journal_handed(j, 7, &err), 0);
+    journal_close(j, false);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_true(r.trusted);
+    assert_int_equal(r.nhanded, 2); /* 123456 and 7 */
+    journal_replay_release(&r);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+static void
+test_journal_v1(void **state)
+{
+    char *dir = unit_tmpdir();
+    struct journal_replay r;
+    struct merr err = {0};
+    char boot[64];
+    FILE *f;
+
+    (void)state;
+    /* left by the version before rotation blocks, in this boot */
+    this_boot(boot, sizeof(boot));
+    f = fopen(jpath(dir), "w");
+    assert_non_null(f);
+    fprintf(f, "tocsin-journal 1 %s\nh 1\nh 2\no 1 2 250 0 0 1 250 ok\n", boot);
+    fclose(f);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_true(r.trusted);
+    assert_int_equal(r.nhanded, 1);
+    assert_int_equal(r.handed[0], 2);
+    assert_int_equal(r.noutcomes, 1);
+    journal_replay_release(&r);
+    /* which has no blocks */
+    f = fopen(jpath(dir), "a");
+    fputs("c\n", f);
+    fclose(f);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), MERR_PARSE);
+    unit_rmtree(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -170,6 +315,9 @@ main(void)
         cmocka_unit_test(test_journal_rotate),
         cmocka_unit_test(test_journal_untrusted),
         cmocka_unit_test(test_journal_cut_line),
+        cmocka_unit_test(test_journal_cut_block),
+        cmocka_unit_test(test_journal_compact),
+        cmocka_unit_test(test_journal_v1),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
