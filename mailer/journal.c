@@ -1,5 +1,5 @@
 /*
- * journal: lines appended with one write(2) each, never fsynced (the
+ * journal: lines appended through a shared mapping, never synced (the
  * point is to cost microseconds, not milliseconds): durable against the
  * death of the process, not of the machine, hence the boot id.
  *
@@ -20,9 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "log.h"
 #include "util.h"
 
 #define JOURNAL_MAGIC    "tocsin-journal 2 "
@@ -30,17 +32,34 @@
 /* A journal holds what happened since the last commit: small. */
 #define JOURNAL_MAX (64 * 1024 * 1024)
 /*
- * A rotation is appended to the file as a block (one write: no open,
- * rename and close per commit, which cost about 3% of a send's CPU into
- * smtp-sink); past this size the next rotation starts a new file
- * instead, so the file a restart reads stays small.
+ * A rotation is appended to the file as a block (no open, rename and
+ * close per commit, which cost about 3% of a send's CPU into smtp-sink);
+ * past this size the next rotation starts a new file instead, so the
+ * file a restart reads stays small.
  */
 #define JOURNAL_COMPACT (4 * 1024 * 1024)
+/*
+ * The file is written through a shared mapping, not write(2): a line is
+ * a memcpy, not a system call under the sending threads' lock (two a
+ * message).  The bytes are in the page cache the moment they are copied,
+ * so they outlive the process as a write's would.  Space is reserved a
+ * chunk at a time with posix_fallocate, so that a full disk is an error
+ * here and never a SIGBUS on a store into the mapping; the rest of a
+ * chunk reads as zero bytes, where the reader stops.
+ */
+#define JOURNAL_CHUNK (1024 * 1024)
+
+/* One journal file, mapped. */
+struct jfile {
+    int fd;
+    char *map;     /* [0, mapped): the file, shared */
+    size_t mapped; /* reserved and mapped */
+    size_t size;   /* written */
+};
 
 struct journal {
     char *path;
-    int fd;
-    size_t size; /* bytes appended since the file was made (about) */
+    struct jfile f;
     char boot[64];
 };
 
@@ -64,22 +83,64 @@ boot_id(char *out, size_t size)
     buf_release(&b);
 }
 
+/* Room for n more bytes: reserve and map another chunk when needed. */
 static int
-write_line(int fd, const char *p, size_t n)
+jfile_reserve(struct jfile *f, size_t n, const char *path, struct merr *err)
 {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
+    size_t want;
+    void *m;
+    int e;
 
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return MERR_IO;
-        }
-        p += w;
-        n -= (size_t)w;
+    if (f->size + n <= f->mapped) {
+        return 0;
     }
+    want = (f->size + n + JOURNAL_CHUNK - 1) / JOURNAL_CHUNK * JOURNAL_CHUNK;
+    e = posix_fallocate(f->fd, 0, (off_t)want);
+    if (e != 0) {
+        return merr_set(err, MERR_IO, "%s: %s", path, strerror(e));
+    }
+    m = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
+    if (m == MAP_FAILED) {
+        return merr_set(err, MERR_IO, "%s: %s", path, strerror(errno));
+    }
+    if (f->map != NULL) {
+        munmap(f->map, f->mapped);
+    }
+    f->map = m;
+    f->mapped = want;
     return 0;
+}
+
+static int
+jfile_append(struct jfile *f, const char *p, size_t n, const char *path,
+             struct merr *err)
+{
+    int rc = jfile_reserve(f, n, path, err);
+
+    if (rc == 0) {
+        memcpy(f->map + f->size, p, n);
+        f->size += n;
+    }
+    return rc;
+}
+
+/* Unmap and close; with trim, cut the file to what was written. */
+static void
+jfile_close(struct jfile *f, bool trim)
+{
+    if (f->map != NULL) {
+        munmap(f->map, f->mapped);
+        f->map = NULL;
+    }
+    if (f->fd >= 0) {
+        /* a failure leaves zero bytes at the end, which read as the
+         * end of the journal anyway */
+        if (trim && ftruncate(f->fd, (off_t)f->size) != 0) {
+            log_warn("send journal: cannot trim: %s", strerror(errno));
+        }
+        close(f->fd);
+        f->fd = -1;
+    }
 }
 
 static int outcome_line(const struct journal_outcome *o, char *line);
@@ -103,28 +164,33 @@ add_lines(struct buf *b, const int64_t *handed, size_t n,
     return rc;
 }
 
-/* A new file at path with the header (and lines), fd left open. */
+/* A new file at path with the header (and lines), left open in f. */
 static int
 create(const char *path, const char *boot, const int64_t *handed, size_t n,
-       const struct journal_outcome *const *outs, size_t nout, int *fd,
-       size_t *size, struct merr *err)
+       const struct journal_outcome *const *outs, size_t nout, struct jfile *f,
+       struct merr *err)
 {
     struct buf b;
     int rc;
 
+    memset(f, 0, sizeof(*f));
     buf_init(&b, JOURNAL_MAX);
     rc = buf_addf(&b, JOURNAL_MAGIC "%s\n", boot[0] != '\0' ? boot : "-");
     if (rc == 0) {
         rc = add_lines(&b, handed, n, outs, nout);
     }
-    *size = b.len;
-    *fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-    if (*fd < 0 || rc != 0 || write_line(*fd, b.data, b.len) != 0) {
+    if (rc != 0) {
+        buf_release(&b);
+        return merr_set(err, MERR_LIMIT, "%s: too many lines", path);
+    }
+    f->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (f->fd < 0) {
         rc = merr_set(err, MERR_IO, "%s: %s", path, strerror(errno));
-        if (*fd >= 0) {
-            close(*fd);
-            *fd = -1;
-        }
+    } else {
+        rc = jfile_append(f, b.data, b.len, path, err);
+    }
+    if (rc != 0) {
+        jfile_close(f, false);
     }
     buf_release(&b);
     return rc;
@@ -139,7 +205,7 @@ journal_open(const char *path, struct journal **out, struct merr *err)
     *out = NULL;
     j->path = xstrdup(path);
     boot_id(j->boot, sizeof(j->boot));
-    rc = create(path, j->boot, NULL, 0, NULL, 0, &j->fd, &j->size, err);
+    rc = create(path, j->boot, NULL, 0, NULL, 0, &j->f, err);
     if (rc != 0) {
         free(j->path);
         free(j);
@@ -155,11 +221,7 @@ journal_handed(struct journal *j, int64_t subscriber_id, struct merr *err)
     char line[48];
     int n = snprintf(line, sizeof(line), "h %" PRId64 "\n", subscriber_id);
 
-    if (write_line(j->fd, line, (size_t)n) != 0) {
-        return merr_set(err, MERR_IO, "%s: %s", j->path, strerror(errno));
-    }
-    j->size += (size_t)n;
-    return 0;
+    return jfile_append(&j->f, line, (size_t)n, j->path, err);
 }
 
 /* The "o" line of an outcome into line (OUTCOME_LINE bytes). */
@@ -189,17 +251,13 @@ journal_outcome(struct journal *j, const struct journal_outcome *o,
     if (n < 0) {
         return merr_set(err, MERR_LIMIT, "%s: line too long", j->path);
     }
-    if (write_line(j->fd, line, (size_t)n) != 0) {
-        return merr_set(err, MERR_IO, "%s: %s", j->path, strerror(errno));
-    }
-    j->size += (size_t)n;
-    return 0;
+    return jfile_append(&j->f, line, (size_t)n, j->path, err);
 }
 
 /*
- * The rotation as a block at the end of the file, in one write: a
- * process killed in the middle of it leaves a block without its "e",
- * which the reader ignores (the lines before it still hold).
+ * The rotation as a block at the end of the file: a process killed in
+ * the middle of copying it leaves a block without its "e", which the
+ * reader ignores (the lines before it still hold).
  */
 static int
 append_block(struct journal *j, const int64_t *inflight, size_t n,
@@ -219,10 +277,8 @@ append_block(struct journal *j, const int64_t *inflight, size_t n,
     }
     if (rc != 0) {
         rc = merr_set(err, MERR_LIMIT, "%s: rotation too large", j->path);
-    } else if (write_line(j->fd, b.data, b.len) != 0) {
-        rc = merr_set(err, MERR_IO, "%s: %s", j->path, strerror(errno));
     } else {
-        j->size += b.len;
+        rc = jfile_append(&j->f, b.data, b.len, j->path, err);
     }
     buf_release(&b);
     return rc;
@@ -234,30 +290,28 @@ journal_rotate(struct journal *j, const int64_t *inflight, size_t n,
                struct merr *err)
 {
     char tmp[4096];
-    size_t size = 0;
-    int fd = -1;
+    struct jfile f;
     int rc;
 
-    if (j->size < JOURNAL_COMPACT) {
+    if (j->f.size < JOURNAL_COMPACT) {
         return append_block(j, inflight, n, outcomes, nout, err);
     }
     if (snprintf(tmp, sizeof(tmp), "%s.new", j->path) >= (int)sizeof(tmp)) {
         return merr_set(err, MERR_LIMIT, "%s: path too long", j->path);
     }
-    rc = create(tmp, j->boot, inflight, n, outcomes, nout, &fd, &size, err);
+    rc = create(tmp, j->boot, inflight, n, outcomes, nout, &f, err);
     if (rc != 0) {
         return rc;
     }
     /* the rename is atomic: a crash sees the old or the new journal */
     if (rename(tmp, j->path) != 0) {
         rc = merr_set(err, MERR_IO, "%s: %s", j->path, strerror(errno));
-        close(fd);
+        jfile_close(&f, false);
         (void)unlink(tmp);
         return rc;
     }
-    close(j->fd);
-    j->fd = fd;
-    j->size = size;
+    jfile_close(&j->f, false);
+    j->f = f;
     return 0;
 }
 
@@ -267,9 +321,8 @@ journal_close(struct journal *j, bool remove)
     if (j == NULL) {
         return;
     }
-    if (j->fd >= 0) {
-        close(j->fd);
-    }
+    /* kept for the next run: without the unwritten rest of its chunk */
+    jfile_close(&j->f, !remove);
     if (remove) {
         (void)unlink(j->path);
     }
@@ -421,7 +474,8 @@ journal_read(const char *path, struct journal_replay *out, struct merr *err)
      * the last lines; believe nothing */
     cur.r.trusted = boot[0] != '\0' && strcmp(line + strlen(magic), boot) == 0;
     line = end + 1;
-    /* only complete lines: the last one may have been cut */
+    /* only complete lines: the last one may have been cut, and the
+     * rest of the reserved chunk is zero bytes, where strchr stops */
     while (cur.r.trusted) {
         struct journal_outcome o;
         int64_t sub;

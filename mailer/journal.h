@@ -1,10 +1,10 @@
 /*
  * journal: the send journal, an append-only file next to the database
  * that says, per delivery, "handed to the transport" and "this came
- * back", written with one write(2) each and no fsync.  It survives a
- * crash of the process (the kernel has the bytes), not of the machine:
- * it records the boot it was written in and is trusted only in that same
- * boot.  With it, a restart after kill -9 knows which rows left "sending"
+ * back", copied into a shared mapping of the file, no fsync.  It
+ * survives a crash of the process (the kernel has the bytes), not of the
+ * machine: it records the boot it was written in and is trusted only in
+ * that same boot.  With it, a restart after kill -9 knows which rows left "sending"
  * were never handed over (queued again), which came back (recorded), and
  * only the rest (at most one per connection) are uncertain.  No database
  * here: the caller applies what it reads.

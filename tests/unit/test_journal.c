@@ -3,12 +3,15 @@
  * outcome wins, rotation keeps what is in flight and what is not
  * committed (appended as a block, or a new file once the file is large),
  * a cut last line, a cut rotation block, a version 1 journal, another
- * boot's journal not trusted.
+ * boot's journal not trusted, what a process killed outright wrote.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "journal.h"
@@ -165,13 +168,20 @@ test_journal_cut_line(void **state)
     free(dir);
 }
 
-static long
-file_size(const char *path)
+/* The journal's text: up to the first zero byte (the unwritten rest). */
+static size_t
+text_len(const char *path)
 {
-    struct stat sb;
+    FILE *f = fopen(path, "rb");
+    size_t n = 0;
+    int c;
 
-    assert_int_equal(stat(path, &sb), 0);
-    return (long)sb.st_size;
+    assert_non_null(f);
+    while ((c = getc(f)) != EOF && c != 0) {
+        n++;
+    }
+    fclose(f);
+    return n;
 }
 
 /* This boot's id, as the journal records it. */
@@ -251,21 +261,23 @@ test_journal_compact(void **state)
     struct journal_replay r;
     struct merr err = {0};
     const int64_t inflight[] = {123456};
-    long before;
+    size_t before;
 
     (void)state;
     assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
     /* a small journal: the rotation is appended */
     assert_int_equal(journal_handed(j, 1, &err), 0);
-    before = file_size(jpath(dir));
+    before = text_len(jpath(dir));
     assert_int_equal(journal_rotate(j, inflight, 1, NULL, 0, &err), 0);
-    assert_true(file_size(jpath(dir)) > before);
-    /* past 4 MiB: the rotation starts a new, small file */
-    for (int64_t i = 1000000; file_size(jpath(dir)) < 4 * 1024 * 1024; i++) {
+    assert_int_equal(text_len(jpath(dir)), before + strlen("c\nh 123456\ne\n"));
+    /* past 4 MiB (450,000 lines of 10 bytes): the rotation starts a new,
+     * small file */
+    for (int64_t i = 1000000; i < 1450000; i++) {
         assert_int_equal(journal_handed(j, i, &err), 0);
     }
+    assert_true(text_len(jpath(dir)) > 4 * 1024 * 1024);
     assert_int_equal(journal_rotate(j, inflight, 1, NULL, 0, &err), 0);
-    assert_true(file_size(jpath(dir)) < 1024);
+    assert_true(text_len(jpath(dir)) < 1024);
     assert_int_equal(journal_handed(j, 7, &err), 0);
     journal_close(j, false);
     assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
@@ -307,6 +319,56 @@ test_journal_v1(void **state)
     free(dir);
 }
 
+static void
+test_journal_killed(void **state)
+{
+    char *dir = unit_tmpdir();
+    struct journal_replay r;
+    struct merr err = {0};
+    struct stat sb;
+    int status = 0;
+    pid_t pid;
+
+    (void)state;
+    /* what a process killed outright copied into the mapping is there */
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct journal *j = NULL;
+        struct journal_outcome o = outcome(1, QUEUE_SENT, 250, "250 ok");
+
+        if (journal_open(jpath(dir), &j, &err) != 0 ||
+            journal_handed(j, 1, &err) != 0 ||
+            journal_handed(j, 2, &err) != 0 ||
+            journal_outcome(j, &o, &err) != 0) {
+            _exit(1);
+        }
+        raise(SIGKILL);
+        _exit(2);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
+    assert_true(r.trusted);
+    assert_int_equal(r.nhanded, 1);
+    assert_int_equal(r.handed[0], 2);
+    assert_int_equal(r.noutcomes, 1);
+    assert_int_equal(r.outcomes[0].subscriber_id, 1);
+    journal_replay_release(&r);
+    /* a journal closed and kept has no unwritten rest */
+    {
+        struct journal *j = NULL;
+
+        assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
+        assert_int_equal(journal_handed(j, 3, &err), 0);
+        journal_close(j, false);
+        assert_int_equal(stat(jpath(dir), &sb), 0);
+        assert_int_equal((size_t)sb.st_size, text_len(jpath(dir)));
+    }
+    unit_rmtree(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -318,6 +380,7 @@ main(void)
         cmocka_unit_test(test_journal_cut_block),
         cmocka_unit_test(test_journal_compact),
         cmocka_unit_test(test_journal_v1),
+        cmocka_unit_test(test_journal_killed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
