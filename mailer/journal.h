@@ -3,11 +3,11 @@
  * that says, per delivery, "handed to the transport" and "this came
  * back", copied into a shared mapping of the file, no fsync.  It
  * survives a crash of the process (the kernel has the bytes), not of the
- * machine: it records the boot it was written in and is trusted only in
- * that same boot.  With it, a restart after kill -9 knows which rows left "sending"
- * were never handed over (queued again), which came back (recorded), and
- * only the rest (at most one per connection) are uncertain.  No database
- * here: the caller applies what it reads.
+ * machine: it records the boot it was written in and is trusted only
+ * in that same boot.  With it, a restart after kill -9 knows which rows
+ * left "sending" were never handed over (queued again), which came back
+ * (recorded), and only the rest (at most one per connection) are
+ * uncertain.  No database here: the caller applies what it reads.
  */
 #ifndef TOCSIN_JOURNAL_H
 #define TOCSIN_JOURNAL_H
