@@ -91,17 +91,19 @@ jfile_reserve(struct jfile *f, size_t n, const char *path, struct merr *err)
     void *m;
     int e;
 
-    if (f->size + n <= f->mapped) {
+    if (f->map != NULL && f->size + n <= f->mapped) {
         return 0;
     }
     want = (f->size + n + JOURNAL_CHUNK - 1) / JOURNAL_CHUNK * JOURNAL_CHUNK;
     e = posix_fallocate(f->fd, 0, (off_t)want);
     if (e != 0) {
-        return merr_set(err, MERR_IO, "%s: %s", path, strerror(e));
+        (void)merr_set(err, MERR_IO, "%s: %s", path, strerror(e));
+        return MERR_IO;
     }
     m = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
     if (m == MAP_FAILED) {
-        return merr_set(err, MERR_IO, "%s: %s", path, strerror(errno));
+        (void)merr_set(err, MERR_IO, "%s: %s", path, strerror(errno));
+        return MERR_IO;
     }
     if (f->map != NULL) {
         munmap(f->map, f->mapped);
