@@ -3,12 +3,14 @@
  * outcome wins, rotation keeps what is in flight and what is not
  * committed (appended as a block, or a new file once the file is large),
  * a cut last line, a cut rotation block, a version 1 journal, another
- * boot's journal not trusted, what a process killed outright wrote.
+ * boot's journal not trusted, what a process killed outright wrote, no
+ * room for the file.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -369,6 +371,41 @@ test_journal_killed(void **state)
     free(dir);
 }
 
+static void
+test_journal_no_room(void **state)
+{
+    char *dir = unit_tmpdir();
+    int status = 0;
+    pid_t pid;
+
+    (void)state;
+    /* no room for the journal (a file size limit stands in for a full
+     * disk): an error from journal_open, not a signal on a store into
+     * the mapping later */
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl = {64 * 1024, 64 * 1024};
+        struct journal *j = NULL;
+        struct merr err = {0};
+        int rc;
+
+        signal(SIGXFSZ, SIG_IGN);
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) {
+            _exit(3);
+        }
+        rc = journal_open(jpath(dir), &j, &err);
+        _exit(rc == MERR_IO && j == NULL && strstr(err.msg, jpath(dir)) != NULL
+                  ? 0
+                  : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    unit_rmtree(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -381,6 +418,7 @@ main(void)
         cmocka_unit_test(test_journal_compact),
         cmocka_unit_test(test_journal_v1),
         cmocka_unit_test(test_journal_killed),
+        cmocka_unit_test(test_journal_no_room),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
