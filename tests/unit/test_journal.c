@@ -29,6 +29,17 @@ jpath(const char *dir)
     return p;
 }
 
+/* Write text to the journal file: mode "w" replaces it, "a" appends. */
+static void
+put_text(const char *dir, const char *mode, const char *text)
+{
+    FILE *f = fopen(jpath(dir), mode);
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 static struct journal_outcome
 outcome(int64_t sub, int state, int code, const char *reply)
 {
@@ -123,22 +134,17 @@ test_journal_untrusted(void **state)
     char *dir = unit_tmpdir();
     struct journal_replay r;
     struct merr err = {0};
-    FILE *f;
 
     (void)state;
     /* written before a reboot: not believed */
-    f = fopen(jpath(dir), "w");
-    assert_non_null(f);
-    fputs("tocsin-journal 1 00000000-0000-0000-0000-000000000000\nh 1\n", f);
-    fclose(f);
+    put_text(dir, "w",
+             "tocsin-journal 1 00000000-0000-0000-0000-000000000000\nh 1\n");
     assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
     assert_false(r.trusted);
     assert_int_equal(r.nhanded, 0);
     journal_replay_release(&r);
     /* not a journal at all */
-    f = fopen(jpath(dir), "w");
-    fputs("hello\n", f);
-    fclose(f);
+    put_text(dir, "w", "hello\n");
     assert_int_equal(journal_read(jpath(dir), &r, &err), MERR_PARSE);
     unit_rmtree(dir);
     free(dir);
@@ -151,16 +157,13 @@ test_journal_cut_line(void **state)
     struct journal *j = NULL;
     struct journal_replay r;
     struct merr err = {0};
-    FILE *f;
 
     (void)state;
     assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
     assert_int_equal(journal_handed(j, 5, &err), 0);
     journal_close(j, false);
     /* the process died in the middle of a line */
-    f = fopen(jpath(dir), "a");
-    fputs("o 5 2 25", f);
-    fclose(f);
+    put_text(dir, "a", "o 5 2 25");
     assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
     assert_true(r.trusted);
     assert_int_equal(r.nhanded, 1);
@@ -208,7 +211,6 @@ test_journal_cut_block(void **state)
     struct journal_outcome o = outcome(4, QUEUE_SENT, 250, "250 ok");
     const struct journal_outcome *outs[] = {&o};
     const int64_t inflight[] = {3};
-    FILE *f;
 
     (void)state;
     assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
@@ -227,10 +229,7 @@ test_journal_cut_block(void **state)
     journal_replay_release(&r);
     /* the process died while a rotation was written: the block has no
      * end, and what came before it still holds */
-    f = fopen(jpath(dir), "a");
-    assert_non_null(f);
-    fputs("c\nh 9\no 3 2 250 0 0 1 250 ok\n", f);
-    fclose(f);
+    put_text(dir, "a", "c\nh 9\no 3 2 250 0 0 1 250 ok\n");
     assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
     assert_int_equal(r.nhanded, 2);
     assert_true(r.handed[0] == 3 || r.handed[1] == 3);
@@ -238,18 +237,14 @@ test_journal_cut_block(void **state)
     assert_int_equal(r.noutcomes, 0);
     journal_replay_release(&r);
     /* its end written after all: the block is all that holds */
-    f = fopen(jpath(dir), "a");
-    fputs("e\n", f);
-    fclose(f);
+    put_text(dir, "a", "e\n");
     assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
     assert_int_equal(r.nhanded, 1); /* 9 (3 came back) */
     assert_int_equal(r.handed[0], 9);
     assert_int_equal(r.noutcomes, 1);
     journal_replay_release(&r);
     /* an end without a start is not our writing */
-    f = fopen(jpath(dir), "a");
-    fputs("e\n", f);
-    fclose(f);
+    put_text(dir, "a", "e\n");
     assert_int_equal(journal_read(jpath(dir), &r, &err), MERR_PARSE);
     unit_rmtree(dir);
     free(dir);
@@ -297,15 +292,14 @@ test_journal_v1(void **state)
     struct journal_replay r;
     struct merr err = {0};
     char boot[64];
-    FILE *f;
+    char text[256];
 
     (void)state;
     /* left by the version before rotation blocks, in this boot */
     this_boot(boot, sizeof(boot));
-    f = fopen(jpath(dir), "w");
-    assert_non_null(f);
-    fprintf(f, "tocsin-journal 1 %s\nh 1\nh 2\no 1 2 250 0 0 1 250 ok\n", boot);
-    fclose(f);
+    snprintf(text, sizeof(text),
+             "tocsin-journal 1 %s\nh 1\nh 2\no 1 2 250 0 0 1 250 ok\n", boot);
+    put_text(dir, "w", text);
     assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
     assert_true(r.trusted);
     assert_int_equal(r.nhanded, 1);
@@ -313,9 +307,7 @@ test_journal_v1(void **state)
     assert_int_equal(r.noutcomes, 1);
     journal_replay_release(&r);
     /* which has no blocks */
-    f = fopen(jpath(dir), "a");
-    fputs("c\n", f);
-    fclose(f);
+    put_text(dir, "a", "c\n");
     assert_int_equal(journal_read(jpath(dir), &r, &err), MERR_PARSE);
     unit_rmtree(dir);
     free(dir);
