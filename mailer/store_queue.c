@@ -505,6 +505,9 @@ store_queue_counts(struct store *st, int64_t seq,
     if (rc != SQLITE_DONE) {
         return store_fail(st, err, "count deliveries");
     }
+    if (aud == NULL) {
+        return 0;
+    }
     rc = store_stmt(st, sql_skipped, &s, err);
     if (rc != 0) {
         return rc;

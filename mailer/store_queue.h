@@ -145,8 +145,8 @@ int store_queue_record(struct store *st, int64_t seq,
 
 /*
  * Counts of the appeal's deliveries by state, the audience members with
- * no delivery (suppressed, unsubscribed, ...), and the earliest retry.
- * MERR_DB.
+ * no delivery (suppressed, unsubscribed, ...; not counted when aud is
+ * NULL), and the earliest retry.  MERR_DB.
  */
 int store_queue_counts(struct store *st, int64_t seq,
                        const struct store_audience *aud,

@@ -113,6 +113,10 @@ test_store_queue_enqueue(void **state)
     assert_int_equal(c.by_state[QUEUE_QUEUED], 3);
     assert_int_equal(c.total, 3);
     assert_int_equal(c.suppressed, 3); /* Cy, Di, Ed */
+    /* without the audience: the states only */
+    assert_int_equal(store_queue_counts(st, 1, NULL, &c, &err), 0);
+    assert_int_equal(c.by_state[QUEUE_QUEUED], 3);
+    assert_int_equal(c.suppressed, 0);
 
     /* the audience of a dry run is the same people */
     after = 0;
