@@ -29,6 +29,8 @@
 
 #define JOURNAL_MAGIC    "tocsin-journal 2 "
 #define JOURNAL_MAGIC_V1 "tocsin-journal 1 "
+_Static_assert(sizeof(JOURNAL_MAGIC) == sizeof(JOURNAL_MAGIC_V1),
+               "the reader takes the boot id after either magic");
 /* A journal holds what happened since the last commit: small. */
 #define JOURNAL_MAX (64 * 1024 * 1024)
 /*
@@ -176,6 +178,7 @@ create(const char *path, const char *boot, const int64_t *handed, size_t n,
     int rc;
 
     memset(f, 0, sizeof(*f));
+    f->fd = -1;
     buf_init(&b, JOURNAL_MAX);
     rc = buf_addf(&b, JOURNAL_MAGIC "%s\n", boot[0] != '\0' ? boot : "-");
     if (rc == 0) {
@@ -440,8 +443,7 @@ journal_read(const char *path, struct journal_replay *out, struct merr *err)
     struct state cur;
     struct state blk;
     struct state *to = &cur;
-    const char *magic;
-    bool v2;
+    bool v2; /* rotation blocks may be there */
     char *line;
     char *end;
     int rc;
@@ -462,19 +464,16 @@ journal_read(const char *path, struct journal_replay *out, struct merr *err)
     boot_id(boot, sizeof(boot));
     line = b.data;
     end = line != NULL ? strchr(line, '\n') : NULL;
-    magic = end == NULL                                ? NULL
-            : util_starts_with(line, JOURNAL_MAGIC)    ? JOURNAL_MAGIC
-            : util_starts_with(line, JOURNAL_MAGIC_V1) ? JOURNAL_MAGIC_V1
-                                                       : NULL;
-    if (magic == NULL) {
+    v2 = end != NULL && util_starts_with(line, JOURNAL_MAGIC);
+    if (end == NULL || (!v2 && !util_starts_with(line, JOURNAL_MAGIC_V1))) {
         rc = merr_set(err, MERR_PARSE, "%s: not a send journal", path);
         goto out;
     }
-    v2 = strcmp(magic, JOURNAL_MAGIC) == 0;
     *end = '\0';
     /* written in another boot: the machine went down, and with it maybe
-     * the last lines; believe nothing */
-    cur.r.trusted = boot[0] != '\0' && strcmp(line + strlen(magic), boot) == 0;
+     * the last lines; believe nothing (both magics are as long) */
+    cur.r.trusted =
+        boot[0] != '\0' && strcmp(line + strlen(JOURNAL_MAGIC), boot) == 0;
     line = end + 1;
     /* only complete lines: the last one may have been cut, and the
      * rest of the reserved chunk is zero bytes, where strchr stops */
