@@ -147,25 +147,54 @@ jfile_close(struct jfile *f, bool trim)
     }
 }
 
-static int outcome_line(const struct journal_outcome *o, char *line);
-
-/* The "h" lines of handed and the "o" lines of outs into b. */
+/* The "h" line of a delivery handed over into line (HANDED_LINE bytes). */
+#define HANDED_LINE 48
 static int
-add_lines(struct buf *b, const int64_t *handed, size_t n,
-          const struct journal_outcome *const *outs, size_t nout)
+handed_line(int64_t subscriber_id, char *line)
 {
-    int rc = 0;
+    return snprintf(line, HANDED_LINE, "h %" PRId64 "\n", subscriber_id);
+}
+
+/* The "o" line of an outcome into line (OUTCOME_LINE bytes). */
+#define OUTCOME_LINE (TRANSPORT_REPLY_MAX + 128)
+static int
+outcome_line(const struct journal_outcome *o, char *line)
+{
+    char reply[TRANSPORT_REPLY_MAX];
+    int n;
+
+    /* one line: the reply never holds a line break */
+    util_sanitize(o->reply, strlen(o->reply), reply, sizeof(reply));
+    n = snprintf(line, OUTCOME_LINE,
+                 "o %" PRId64 " %d %d %" PRId64 " %d %u %s\n", o->subscriber_id,
+                 o->state, o->code, o->next_try, o->suppress ? 1 : 0, o->relay,
+                 reply);
+    return n < 0 || n >= OUTCOME_LINE ? -1 : n;
+}
+
+/*
+ * head, the "h" lines of handed, the "o" lines of outs, then tail, into
+ * b: a new file's contents, or a rotation block.
+ */
+static int
+add_block(struct buf *b, const char *head, const int64_t *handed, size_t n,
+          const struct journal_outcome *const *outs, size_t nout,
+          const char *tail)
+{
+    int rc = buf_adds(b, head);
 
     for (size_t i = 0; i < n && rc == 0; i++) {
-        rc = buf_addf(b, "h %" PRId64 "\n", handed[i]);
+        char line[HANDED_LINE];
+
+        rc = buf_add(b, line, (size_t)handed_line(handed[i], line));
     }
     for (size_t i = 0; i < nout && rc == 0; i++) {
-        char line[TRANSPORT_REPLY_MAX + 128];
+        char line[OUTCOME_LINE];
         int len = outcome_line(outs[i], line);
 
         rc = len < 0 ? MERR_LIMIT : buf_add(b, line, (size_t)len);
     }
-    return rc;
+    return rc == 0 ? buf_adds(b, tail) : rc;
 }
 
 /* A new file at path with the header (and lines), left open in f. */
@@ -174,16 +203,16 @@ create(const char *path, const char *boot, const int64_t *handed, size_t n,
        const struct journal_outcome *const *outs, size_t nout, struct jfile *f,
        struct merr *err)
 {
+    char head[sizeof(JOURNAL_MAGIC) + 64]; /* the boot id is shorter */
     struct buf b;
     int rc;
 
     memset(f, 0, sizeof(*f));
     f->fd = -1;
     buf_init(&b, JOURNAL_MAX);
-    rc = buf_addf(&b, JOURNAL_MAGIC "%s\n", boot[0] != '\0' ? boot : "-");
-    if (rc == 0) {
-        rc = add_lines(&b, handed, n, outs, nout);
-    }
+    snprintf(head, sizeof(head), JOURNAL_MAGIC "%s\n",
+             boot[0] != '\0' ? boot : "-");
+    rc = add_block(&b, head, handed, n, outs, nout, "");
     if (rc != 0) {
         buf_release(&b);
         return merr_set(err, MERR_LIMIT, "%s: too many lines", path);
@@ -223,27 +252,10 @@ journal_open(const char *path, struct journal **out, struct merr *err)
 int
 journal_handed(struct journal *j, int64_t subscriber_id, struct merr *err)
 {
-    char line[48];
-    int n = snprintf(line, sizeof(line), "h %" PRId64 "\n", subscriber_id);
+    char line[HANDED_LINE];
+    int n = handed_line(subscriber_id, line);
 
     return jfile_append(&j->f, line, (size_t)n, j->path, err);
-}
-
-/* The "o" line of an outcome into line (OUTCOME_LINE bytes). */
-#define OUTCOME_LINE (TRANSPORT_REPLY_MAX + 128)
-static int
-outcome_line(const struct journal_outcome *o, char *line)
-{
-    char reply[TRANSPORT_REPLY_MAX];
-    int n;
-
-    /* one line: the reply never holds a line break */
-    util_sanitize(o->reply, strlen(o->reply), reply, sizeof(reply));
-    n = snprintf(line, OUTCOME_LINE,
-                 "o %" PRId64 " %d %d %" PRId64 " %d %u %s\n", o->subscriber_id,
-                 o->state, o->code, o->next_try, o->suppress ? 1 : 0, o->relay,
-                 reply);
-    return n < 0 || n >= OUTCOME_LINE ? -1 : n;
 }
 
 int
@@ -273,13 +285,7 @@ append_block(struct journal *j, const int64_t *inflight, size_t n,
     int rc;
 
     buf_init(&b, JOURNAL_MAX);
-    rc = buf_add(&b, "c\n", 2);
-    if (rc == 0) {
-        rc = add_lines(&b, inflight, n, outcomes, nout);
-    }
-    if (rc == 0) {
-        rc = buf_add(&b, "e\n", 2);
-    }
+    rc = add_block(&b, "c\n", inflight, n, outcomes, nout, "e\n");
     if (rc != 0) {
         rc = merr_set(err, MERR_LIMIT, "%s: rotation too large", j->path);
     } else {
