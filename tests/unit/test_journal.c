@@ -56,16 +56,31 @@ outcome(int64_t sub, int state, int code, const char *reply)
     return o;
 }
 
+/* Each test has a directory of its own for its journal. */
+static int
+setup(void **state)
+{
+    *state = unit_tmpdir();
+    return *state == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+    unit_rmtree(*state);
+    free(*state);
+    return 0;
+}
+
 static void
 test_journal_replay(void **state)
 {
-    char *dir = unit_tmpdir();
+    const char *dir = *state;
     struct journal *j = NULL;
     struct journal_replay r;
     struct merr err = {0};
     struct journal_outcome o;
 
-    (void)state;
     assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
     assert_int_equal(journal_handed(j, 1, &err), 0);
     assert_int_equal(journal_handed(j, 2, &err), 0);
@@ -89,14 +104,12 @@ test_journal_replay(void **state)
     assert_true(r.outcomes[1].suppress);
     assert_int_equal(r.outcomes[1].next_try, 1795874666);
     journal_replay_release(&r);
-    unit_rmtree(dir);
-    free(dir);
 }
 
 static void
 test_journal_rotate(void **state)
 {
-    char *dir = unit_tmpdir();
+    const char *dir = *state;
     struct journal *j = NULL;
     struct journal_replay r;
     struct merr err = {0};
@@ -104,7 +117,6 @@ test_journal_rotate(void **state)
     const struct journal_outcome *outs[] = {&o};
     const int64_t inflight[] = {7, 8};
 
-    (void)state;
     assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
     for (int64_t i = 1; i <= 10; i++) {
         assert_int_equal(journal_handed(j, i, &err), 0);
@@ -124,18 +136,15 @@ test_journal_rotate(void **state)
     assert_int_equal(journal_read(jpath(dir), &r, &err), 0);
     assert_false(r.trusted);
     journal_replay_release(&r);
-    unit_rmtree(dir);
-    free(dir);
 }
 
 static void
 test_journal_untrusted(void **state)
 {
-    char *dir = unit_tmpdir();
+    const char *dir = *state;
     struct journal_replay r;
     struct merr err = {0};
 
-    (void)state;
     /* written before a reboot: not believed */
     put_text(dir, "w",
              "tocsin-journal 1 00000000-0000-0000-0000-000000000000\nh 1\n");
@@ -146,19 +155,16 @@ test_journal_untrusted(void **state)
     /* not a journal at all */
     put_text(dir, "w", "hello\n");
     assert_int_equal(journal_read(jpath(dir), &r, &err), MERR_PARSE);
-    unit_rmtree(dir);
-    free(dir);
 }
 
 static void
 test_journal_cut_line(void **state)
 {
-    char *dir = unit_tmpdir();
+    const char *dir = *state;
     struct journal *j = NULL;
     struct journal_replay r;
     struct merr err = {0};
 
-    (void)state;
     assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
     assert_int_equal(journal_handed(j, 5, &err), 0);
     journal_close(j, false);
@@ -169,8 +175,6 @@ test_journal_cut_line(void **state)
     assert_int_equal(r.nhanded, 1);
     assert_int_equal(r.noutcomes, 0);
     journal_replay_release(&r);
-    unit_rmtree(dir);
-    free(dir);
 }
 
 /* The journal's text: up to the first zero byte (the unwritten rest). */
@@ -204,7 +208,7 @@ this_boot(char *out, size_t size)
 static void
 test_journal_cut_block(void **state)
 {
-    char *dir = unit_tmpdir();
+    const char *dir = *state;
     struct journal *j = NULL;
     struct journal_replay r;
     struct merr err = {0};
@@ -212,7 +216,6 @@ test_journal_cut_block(void **state)
     const struct journal_outcome *outs[] = {&o};
     const int64_t inflight[] = {3};
 
-    (void)state;
     assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
     for (int64_t i = 1; i <= 4; i++) {
         assert_int_equal(journal_handed(j, i, &err), 0);
@@ -246,21 +249,18 @@ test_journal_cut_block(void **state)
     /* an end without a start is not our writing */
     put_text(dir, "a", "e\n");
     assert_int_equal(journal_read(jpath(dir), &r, &err), MERR_PARSE);
-    unit_rmtree(dir);
-    free(dir);
 }
 
 static void
 test_journal_compact(void **state)
 {
-    char *dir = unit_tmpdir();
+    const char *dir = *state;
     struct journal *j = NULL;
     struct journal_replay r;
     struct merr err = {0};
     const int64_t inflight[] = {123456};
     size_t before;
 
-    (void)state;
     assert_int_equal(journal_open(jpath(dir), &j, &err), 0);
     /* a small journal: the rotation is appended */
     assert_int_equal(journal_handed(j, 1, &err), 0);
@@ -281,20 +281,17 @@ test_journal_compact(void **state)
     assert_true(r.trusted);
     assert_int_equal(r.nhanded, 2); /* 123456 and 7 */
     journal_replay_release(&r);
-    unit_rmtree(dir);
-    free(dir);
 }
 
 static void
 test_journal_v1(void **state)
 {
-    char *dir = unit_tmpdir();
+    const char *dir = *state;
     struct journal_replay r;
     struct merr err = {0};
     char boot[64];
     char text[256];
 
-    (void)state;
     /* left by the version before rotation blocks, in this boot */
     this_boot(boot, sizeof(boot));
     snprintf(text, sizeof(text),
@@ -309,21 +306,18 @@ test_journal_v1(void **state)
     /* which has no blocks */
     put_text(dir, "a", "c\n");
     assert_int_equal(journal_read(jpath(dir), &r, &err), MERR_PARSE);
-    unit_rmtree(dir);
-    free(dir);
 }
 
 static void
 test_journal_killed(void **state)
 {
-    char *dir = unit_tmpdir();
+    const char *dir = *state;
     struct journal_replay r;
     struct merr err = {0};
     struct stat sb;
     int status = 0;
     pid_t pid;
 
-    (void)state;
     /* what a process killed outright copied into the mapping is there */
     pid = fork();
     assert_true(pid >= 0);
@@ -359,18 +353,15 @@ test_journal_killed(void **state)
         assert_int_equal(stat(jpath(dir), &sb), 0);
         assert_int_equal((size_t)sb.st_size, text_len(jpath(dir)));
     }
-    unit_rmtree(dir);
-    free(dir);
 }
 
 static void
 test_journal_no_room(void **state)
 {
-    char *dir = unit_tmpdir();
+    const char *dir = *state;
     int status = 0;
     pid_t pid;
 
-    (void)state;
     /* no room for the journal (a file size limit stands in for a full
      * disk): an error from journal_open, not a signal on a store into
      * the mapping later */
@@ -394,23 +385,23 @@ test_journal_no_room(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
-    unit_rmtree(dir);
-    free(dir);
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_journal_replay),
-        cmocka_unit_test(test_journal_rotate),
-        cmocka_unit_test(test_journal_untrusted),
-        cmocka_unit_test(test_journal_cut_line),
-        cmocka_unit_test(test_journal_cut_block),
-        cmocka_unit_test(test_journal_compact),
-        cmocka_unit_test(test_journal_v1),
-        cmocka_unit_test(test_journal_killed),
-        cmocka_unit_test(test_journal_no_room),
+        cmocka_unit_test_setup_teardown(test_journal_replay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_rotate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_untrusted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_journal_cut_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_cut_block, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_journal_compact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_killed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_no_room, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
