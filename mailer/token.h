@@ -73,6 +73,19 @@ int token_webhook_verify(const char *secret, const char *id,
                          struct merr *err);
 
 /*
+ * The same with the secret decoded and keyed once (the server's way):
+ * token_webhook_key_new returns MERR_CONFIG for a secret that is not
+ * base64; a key may be used by several threads at once.
+ */
+struct token_webhook_key;
+int token_webhook_key_new(const char *secret, struct token_webhook_key **out);
+void token_webhook_key_free(struct token_webhook_key *k);
+int token_webhook_check(const struct token_webhook_key *k, const char *id,
+                        const char *timestamp, const char *body,
+                        size_t body_len, const char *sig_header, int64_t now,
+                        struct merr *err);
+
+/*
  * The "v1,BASE64" signature for id.timestamp.body (for tests and tools).
  * out needs at least 64 bytes.  MERR_CONFIG for a bad secret.
  */

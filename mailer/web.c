@@ -191,8 +191,8 @@ hook_body(struct web *w, struct server_exchange *x)
                     "webhook-id or webhook-timestamp is malformed");
         return;
     }
-    rc = token_webhook_verify(w->opt.webhook_secret, id, ts, body, len, sig,
-                              util_now(), &err);
+    rc = token_webhook_check(w->hook_key, id, ts, body, len, sig, util_now(),
+                             &err);
     if (rc == MERR_LIMIT) {
         hook_refuse(x, 401, METRICS_R_TIMESTAMP, "stale_timestamp",
                     "webhook-timestamp is more than 5 minutes from now");
@@ -486,18 +486,18 @@ web_reader_put(struct web *w, struct store *st)
 int
 web_new(const struct web_options *opt, struct web **out, struct merr *err)
 {
+    struct token_webhook_key *key = NULL;
     struct web *w = NULL;
-    char probe[128];
     int rc = 0;
 
     *out = NULL;
     if (opt->webhook_secret != NULL &&
-        token_webhook_sign(opt->webhook_secret, "probe", "0", "", 0, probe,
-                           sizeof(probe)) != 0) {
+        token_webhook_key_new(opt->webhook_secret, &key) != 0) {
         return merr_set(err, MERR_CONFIG,
                         "webhook_secret: not \"whsec_\" and base64");
     }
     w = xcalloc(1, sizeof(*w));
+    w->hook_key = key;
     w->opt = *opt;
     pthread_mutex_init(&w->pool_mu, NULL);
     pthread_cond_init(&w->pool_cv, NULL);
@@ -558,6 +558,7 @@ web_free(struct web *w)
     web_links_release(w);
     server_canned_free(w->stored);
     server_canned_free(w->duplicate);
+    token_webhook_key_free(w->hook_key);
     free(w->readers);
     free(w->idle);
     pthread_mutex_destroy(&w->appeal_mu);

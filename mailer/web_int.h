@@ -10,6 +10,7 @@
 #include "pages.h"
 #include "server.h"
 #include "store.h"
+#include "token.h"
 #include "web.h"
 #include "writer.h"
 
@@ -24,10 +25,11 @@ struct web {
     size_t nreaders;
     struct store **idle; /* the ones not lent out */
     size_t nidle;
-    pthread_mutex_t appeal_mu;       /* guards the parsed-appeal cache */
-    struct cached_appeal *appeals;   /* web_links.c's cache */
-    struct server_canned *stored;    /* 200 {"status":"stored"} */
-    struct server_canned *duplicate; /* 200 {"status":"duplicate"} */
+    pthread_mutex_t appeal_mu;          /* guards the parsed-appeal cache */
+    struct cached_appeal *appeals;      /* web_links.c's cache */
+    struct server_canned *stored;       /* 200 {"status":"stored"} */
+    struct server_canned *duplicate;    /* 200 {"status":"duplicate"} */
+    struct token_webhook_key *hook_key; /* NULL without a webhook secret */
 };
 
 /*

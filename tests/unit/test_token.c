@@ -1,6 +1,7 @@
 /*
  * test_token: link tokens, person hashes, Standard Webhooks signatures.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,6 +194,101 @@ test_token_webhook_several(void **state)
         MERR_INVALID);
 }
 
+/* One key, made once, checks many messages (the server's way). */
+static void
+test_token_webhook_key(void **state)
+{
+    static const char body2[] = "{\"test\": 2432232315}";
+    struct token_webhook_key *k = NULL;
+    struct merr err = {0};
+    char sig2[128];
+
+    (void)state;
+    assert_int_equal(token_webhook_key_new("whsec_not*base64", &k),
+                     MERR_CONFIG);
+    assert_null(k);
+    assert_int_equal(token_webhook_key_new(SW_SECRET, &k), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(token_webhook_check(k, SW_ID, SW_TS, SW_BODY,
+                                             strlen(SW_BODY), SW_SIG, SW_NOW,
+                                             &err),
+                         0);
+        assert_int_equal(token_webhook_check(k, SW_ID, SW_TS, body2,
+                                             strlen(body2), SW_SIG, SW_NOW,
+                                             &err),
+                         MERR_INVALID);
+    }
+    assert_int_equal(token_webhook_sign(SW_SECRET, SW_ID, SW_TS, body2,
+                                        strlen(body2), sig2, sizeof(sig2)),
+                     0);
+    assert_int_equal(token_webhook_check(k, SW_ID, SW_TS, body2, strlen(body2),
+                                         sig2, SW_NOW, &err),
+                     0);
+    /* compared as text, as the reference libraries do: no padding, or the
+     * last character's unused bits set (the same bytes once decoded), is
+     * not the signature */
+    assert_int_equal(
+        token_webhook_check(k, SW_ID, SW_TS, SW_BODY, strlen(SW_BODY),
+                            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE",
+                            SW_NOW, &err),
+        MERR_INVALID);
+    assert_int_equal(
+        token_webhook_check(
+            k, SW_ID, SW_TS, SW_BODY, strlen(SW_BODY),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF=", SW_NOW, &err),
+        MERR_INVALID);
+    assert_int_equal(token_webhook_check(k, SW_ID, SW_TS, SW_BODY,
+                                         strlen(SW_BODY), SW_SIG, SW_NOW + 301,
+                                         &err),
+                     MERR_LIMIT);
+    token_webhook_key_free(k);
+}
+
+struct key_run {
+    const struct token_webhook_key *k;
+    int bad;
+};
+
+static void *
+key_thread(void *arg)
+{
+    struct key_run *r = arg;
+    struct merr err = {0};
+
+    for (int i = 0; i < 2000; i++) {
+        if (token_webhook_check(r->k, SW_ID, SW_TS, SW_BODY, strlen(SW_BODY),
+                                SW_SIG, SW_NOW, &err) != 0) {
+            r->bad++;
+        }
+        if (token_webhook_check(r->k, SW_ID, SW_TS, "{}", 2, SW_SIG, SW_NOW,
+                                &err) != MERR_INVALID) {
+            r->bad++;
+        }
+    }
+    return NULL;
+}
+
+/* The server's request threads share one key. */
+static void
+test_token_webhook_key_threads(void **state)
+{
+    struct token_webhook_key *k = NULL;
+    struct key_run runs[4];
+    pthread_t t[4];
+
+    (void)state;
+    assert_int_equal(token_webhook_key_new(SW_SECRET, &k), 0);
+    for (int i = 0; i < 4; i++) {
+        runs[i] = (struct key_run){k, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, key_thread, &runs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(runs[i].bad, 0);
+    }
+    token_webhook_key_free(k);
+}
+
 static void
 verify(const char *der_file, const char *host, const char *cafile, int want)
 {
@@ -279,6 +375,8 @@ main(void)
         cmocka_unit_test(test_token_webhook_vector),
         cmocka_unit_test(test_token_webhook_refusals),
         cmocka_unit_test(test_token_webhook_several),
+        cmocka_unit_test(test_token_webhook_key),
+        cmocka_unit_test(test_token_webhook_key_threads),
         cmocka_unit_test(test_token_verify_cert),
         cmocka_unit_test(test_token_verify_cert_message),
         cmocka_unit_test(test_token_sha256_vector),
