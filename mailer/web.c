@@ -264,7 +264,7 @@ webhook(struct web *w, struct server_exchange *x, enum server_phase phase)
             hook_refuse(x, 415, METRICS_R_CONTENT_TYPE,
                         "unsupported_media_type",
                         "Content-Type must be application/json");
-        } else if (w->opt.webhook_secret == NULL) {
+        } else if (w->hook_key == NULL) {
             hook_refuse(x, 503, METRICS_R_STORE, "not_configured",
                         "no webhook_secret is configured");
         } else {
