@@ -160,4 +160,26 @@ assert_no_grep "$tok" "$E2E_TMP/serve.log"
 stop_bg serve
 assert_grep 'SIGTERM: stopping' "$E2E_TMP/serve.log"
 assert_grep 'stopped$' "$E2E_TMP/serve.log"
+
+note "no webhook secret, or one that is not base64"
+cp "$WS/secrets.json" "$E2E_TMP/secrets.keep"
+$PY - "$WS/secrets.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+del s["webhook_secret"]
+json.dump(s, open(sys.argv[1], "w"))
+PY
+serve_start
+hook msg_nosecret "$b"
+expect_http 503
+assert_grep '"error":"not_configured"' "$E2E_TMP/resp"
+assert_grep 'no webhook_secret' "$E2E_TMP/serve.log"
+stop_bg serve
+if TOCSIN_WEBHOOK_SECRET='whsec_not*base64' timeout 10 "$TOCSIN" \
+    --config "$WS/tocsin.json" serve --listen "127.0.0.1:$PORT" \
+    >"$E2E_TMP/bad.out" 2>"$E2E_TMP/bad.err"; then
+    fail "serve started with a webhook secret that is not base64"
+fi
+assert_grep 'webhook_secret: not "whsec_" and base64' "$E2E_TMP/bad.err"
+cp "$E2E_TMP/secrets.keep" "$WS/secrets.json"
 echo ok
